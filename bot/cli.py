@@ -1,0 +1,185 @@
+"""`vrede`: the command line, and the one place where the parts are wired together."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import logging
+import secrets
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.config import Settings
+from bot.content.check import check
+from bot.content.loader import load
+from bot.content.problems import Problem, errors
+from bot.engine.engine import Engine
+from bot.graph import dot, mermaid
+from bot.i18n import roundtrip
+from bot.i18n.catalogs import Catalogs
+from bot.metrics import Metrics
+from bot.runner import Runner
+from bot.store.base import SessionStore
+from bot.store.keys import Keyer, load_secret
+from bot.store.memory import MemoryStore
+from bot.store.sqlite import SqliteStore
+from bot.transports.console import Console
+
+HOW_TO_CONNECT = (
+    "(Local chat in the terminal. To connect the bot, set TELEGRAM_TOKEN for Telegram, or "
+    "MATRIX_HOMESERVER with MATRIX_USER and MATRIX_PASSWORD for Matrix; see README.md.)"
+)
+
+
+class ContentError(Exception):
+    """The dialogue cannot be loaded; carries the problems to print."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(f"{len(problems)} problems")
+        self.problems = problems
+
+
+@dataclass
+class App:
+    """The wired bot: engine, catalogs, store and runner."""
+
+    settings: Settings
+    engine: Engine
+    catalogs: Catalogs
+    store: SessionStore
+    runner: Runner
+
+
+def build(settings: Settings, persistent: bool = True) -> App:
+    """Load content and catalogs, open the store, wire the runner."""
+    loaded = load(settings.dialogues)
+    if loaded.dialogue is None:
+        raise ContentError(errors(loaded.problems))
+    catalogs = Catalogs.load(settings.locales)
+    engine = Engine(loaded.dialogue, catalogs, loaded.lexicons)
+    ttl = int(settings.ttl_hours * 3600)
+    if persistent:
+        secret = load_secret(settings.secret, settings.data_dir)
+        store: SessionStore = SqliteStore(settings.data_dir / "vrede.sqlite3", ttl)
+    else:
+        secret, store = secrets.token_bytes(32), MemoryStore(ttl)
+    runner = Runner(engine, store, Keyer(secret), catalogs.negotiate, metrics=Metrics())
+    return App(settings, engine, catalogs, store, runner)
+
+
+def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
+    """Print problems; exit 1 when there are errors."""
+    problems = check(settings.dialogues, settings.locales, dt.date.today())
+    bad = errors(problems)
+    if args.format == "json":
+        print(json.dumps({"ok": not bad, "problems": [p.as_dict() for p in problems]}, ensure_ascii=False, indent=2))
+    else:
+        for p in problems:
+            print(p)
+        warn = len(problems) - len(bad)
+        print("ok" if not bad else "failed", f"({len(bad)} errors, {warn} warnings)")
+    return 1 if bad else 0
+
+
+def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
+    """The terminal chat."""
+    app = build(settings, persistent=False)
+    interactive = sys.stdin.isatty()
+    if getattr(args, "hint", False) and interactive:
+        print(HOW_TO_CONNECT)
+    console = Console(app.runner, echo=not interactive)
+    asyncio.run(console.run(_lines(interactive), args.lang, args.start))
+    return 0
+
+
+def _lines(interactive: bool) -> Sequence[str] | _Prompt:
+    return _Prompt() if interactive else sys.stdin.read().splitlines()
+
+
+class _Prompt:
+    """Lines typed at a prompt until end of input or Ctrl-C."""
+
+    def __iter__(self) -> _Prompt:
+        return self
+
+    def __next__(self) -> str:
+        try:
+            return input("\n> ")
+        except (EOFError, KeyboardInterrupt):
+            raise StopIteration from None
+
+
+def cmd_graph(args: argparse.Namespace, settings: Settings) -> int:
+    """Print the dialogue as Mermaid or dot."""
+    loaded = load(settings.dialogues)
+    if loaded.dialogue is None:
+        raise ContentError(errors(loaded.problems))
+    print(dot(loaded.dialogue) if args.format == "dot" else mermaid(loaded.dialogue), end="")
+    return 0
+
+
+def cmd_i18n(args: argparse.Namespace, settings: Settings) -> int:
+    """extract | update | compile."""
+    if args.step == "extract":
+        path, count = roundtrip.extract(settings.dialogues, settings.locales)
+        print(f"wrote {path} ({count} texts)")
+    elif args.step == "update":
+        for path in roundtrip.update(settings.locales):
+            print(f"updated {path}")
+    else:
+        for path in roundtrip.compile_all(settings.locales):
+            print(f"compiled {path}")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    """Telegram when TELEGRAM_TOKEN is set, Matrix when MATRIX_HOMESERVER is, else the terminal."""
+    args.hint, args.lang, args.start = True, None, None
+    return cmd_chat(args, settings)
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser."""
+    p = argparse.ArgumentParser(prog="vrede", description="Huiselijke Vrede chatbot")
+    sub = p.add_subparsers(dest="command", required=True)
+    c = sub.add_parser("check", help="check dialogues, danger words and translations")
+    c.add_argument("--format", choices=["text", "json"], default="text")
+    c.set_defaults(func=cmd_check)
+    c = sub.add_parser("chat", help="talk to the bot in the terminal")
+    c.add_argument("--lang", help="language code, e.g. en or tr")
+    c.add_argument("--start", metavar="CODE", help="entry code, as from a deep link")
+    c.set_defaults(func=cmd_chat)
+    c = sub.add_parser("graph", help="print the conversation as a diagram")
+    c.add_argument("--format", choices=["mermaid", "dot"], default="mermaid")
+    c.set_defaults(func=cmd_graph)
+    c = sub.add_parser("i18n", help="translation round trip")
+    c.add_argument("step", choices=["extract", "update", "compile"])
+    c.set_defaults(func=cmd_i18n)
+    c = sub.add_parser("run", help="run on Telegram, Matrix or the terminal, by configuration")
+    c.set_defaults(func=cmd_run)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `vrede` command."""
+    args = parser().parse_args(argv)
+    settings = Settings.from_env()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.func(args, settings))
+    except ContentError as exc:
+        for p in exc.problems:
+            print(p, file=sys.stderr)
+        print("The dialogue has errors; run 'vrede check' for all of them.", file=sys.stderr)
+        return 1
+    except FileNotFoundError as exc:
+        print(f"vrede: {exc.strerror}: {exc.filename}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,54 @@
+"""Settings from the environment, read once by the CLI (the composition root)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent.parent
+
+
+def _default(name: str) -> Path:
+    """A folder of the checkout (editable install), else of the working directory."""
+    return HERE / name if (HERE / name).is_dir() else Path.cwd() / name
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable. Tokens and secrets come only from the environment."""
+
+    data_dir: Path
+    dialogues: Path
+    locales: Path
+    secret: str | None
+    ttl_hours: float
+    trusted_persons: Path | None
+    log_level: str
+    telegram_token: str | None
+    telegram_api_url: str | None
+    matrix_homeserver: str | None
+    matrix_user: str | None
+    matrix_password: str | None
+    matrix_access_token: str | None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
+        """Read VREDE_*, TELEGRAM_* and MATRIX_* variables."""
+        tp = env.get("VREDE_TRUSTED_PERSONS")
+        return cls(
+            data_dir=Path(env.get("VREDE_DATA_DIR", "data")),
+            dialogues=Path(env["VREDE_DIALOGUES"]) if "VREDE_DIALOGUES" in env else _default("dialogues"),
+            locales=Path(env["VREDE_LOCALES"]) if "VREDE_LOCALES" in env else _default("locales"),
+            secret=env.get("VREDE_SECRET") or None,
+            ttl_hours=float(env.get("VREDE_TTL_HOURS", "24")),
+            trusted_persons=Path(tp) if tp else None,
+            log_level=env.get("VREDE_LOG_LEVEL", "INFO"),
+            telegram_token=env.get("TELEGRAM_TOKEN") or None,
+            telegram_api_url=env.get("TELEGRAM_API_URL") or None,
+            matrix_homeserver=env.get("MATRIX_HOMESERVER") or None,
+            matrix_user=env.get("MATRIX_USER") or None,
+            matrix_password=env.get("MATRIX_PASSWORD") or None,
+            matrix_access_token=env.get("MATRIX_ACCESS_TOKEN") or None,
+        )

@@ -1,0 +1,96 @@
+"""`vrede check`: every problem in dialogues, danger lexicons and translations, with places."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from bot.content.loader import Loaded, load
+from bot.content.problems import Problem
+from bot.content.yamlsrc import Source
+from bot.engine.model import Dialogue
+from bot.engine.safety import Lexicon
+from bot.engine.text import phone_numbers, placeholders
+from bot.engine.translate import SourceOnly, Translator
+from bot.engine.validate import validate
+from bot.i18n.catalogs import SOURCE, Catalogs, entries, po_path
+from bot.i18n.extract import messages
+
+
+def check(dialogues: Path, locales: Path | None, today: dt.date) -> list[Problem]:
+    """Load and check everything; problems are sorted by file and line."""
+    loaded = load(dialogues)
+    problems = list(loaded.problems)
+    problems += _lexicon_examples(loaded)
+    tr: Translator = SourceOnly()
+    if locales is not None and (locales / "languages.yaml").exists():
+        try:
+            tr = Catalogs.load(locales)
+        except Exception as exc:  # any broken catalog is a finding, not a crash
+            problems.append(Problem("error", "catalog", f"cannot load catalogs: {exc}", str(locales)))
+        problems += _translations(loaded.sources, locales, tr.languages)
+    if loaded.dialogue is not None:
+        problems += _findings(loaded.dialogue, loaded.lexicons, tr, today)
+    return sorted(problems, key=lambda p: (p.severity != "error", p.file, p.line))
+
+
+def _findings(d: Dialogue, lexicons: dict[str, Lexicon], tr: Translator, today: dt.date) -> list[Problem]:
+    out = []
+    for f in validate(d, lexicons, tr, today):
+        origin = d.origins.get(f.where)
+        file, line = (origin.file, origin.line) if origin else ("", 0)
+        out.append(Problem(f.severity, f.code, f.message, file, line, f.node))  # type: ignore[arg-type]
+    return out
+
+
+def _lexicon_examples(loaded: Loaded) -> list[Problem]:
+    """The must_match / must_not_match examples in each danger file hold."""
+    out = []
+    for src in loaded.lexicon_sources:
+        lex = loaded.lexicons[src.data["language"]]
+        for n, phrase in enumerate(src.data.get("must_match", [])):
+            if not lex.hits(phrase):
+                out.append(Problem("error", "danger_miss", f"'{phrase}' must trigger the acute-danger screen but does not", src.file, src.line(("must_match", n))))
+        for n, phrase in enumerate(src.data.get("must_not_match", [])):
+            if hits := lex.hits(phrase):
+                out.append(Problem("error", "danger_false_alarm", f"'{phrase}' must not trigger, but matches {hits}", src.file, src.line(("must_not_match", n))))
+    return out
+
+
+def _translations(sources: list[Source], locales: Path, languages: tuple[str, ...]) -> list[Problem]:
+    """Per language: missing and fuzzy entries (warnings), broken placeholders or numbers (errors)."""
+    wanted = [(src, m) for src in sources for m in messages(src)]
+    out: list[Problem] = []
+    for lang in languages:
+        if lang == SOURCE:
+            continue
+        path = po_path(locales, lang)
+        name = str(path.relative_to(locales.parent)) if path.is_relative_to(locales.parent) else str(path)
+        if not path.exists():
+            out.append(Problem("warning", "untranslated", f"no catalog for '{lang}'", name))
+            continue
+        table = entries(path)
+        missing = fuzzy = 0
+        for _src, msg in wanted:
+            entry = table.get((msg.context, msg.text))
+            if entry is None or not entry.text:
+                missing += 1
+                continue
+            fuzzy += entry.fuzzy
+            out += _compare(msg.context, msg.text, entry.text, name, entry.line)
+        if missing:
+            out.append(Problem("warning", "untranslated", f"'{lang}': {missing} of {len(wanted)} texts not translated", name))
+        if fuzzy:
+            out.append(Problem("warning", "fuzzy", f"'{lang}': {fuzzy} texts are stale (fuzzy) and not shown", name))
+    return out
+
+
+def _compare(context: str, source: str, text: str, file: str, line: int) -> list[Problem]:
+    node = context.split(".")[0]
+    out = []
+    if placeholders(text) != placeholders(source):
+        want = ", ".join(f"{{{p}}}" for p in sorted(placeholders(source))) or "none"
+        out.append(Problem("error", "placeholder", f"{context}: placeholders differ from the source (expected {want})", file, line, node))
+    if phone_numbers(text) != phone_numbers(source):
+        out.append(Problem("error", "phone_mismatch", f"{context}: a phone number differs from the source {phone_numbers(source)}", file, line, node))
+    return out

@@ -1,0 +1,206 @@
+"""Load dialogues/*.yaml and dialogues/danger/*.yaml into a Dialogue and danger lexicons."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import jsonschema
+
+from bot.content.problems import Problem, errors
+from bot.content.yamlsrc import Source, YamlError, parse
+from bot.engine.hours import parse_days, parse_time
+from bot.engine.model import Command, Contact, Dialogue, Hours, Interval, Node, Option, Origin
+from bot.engine.safety import Lexicon
+
+META_KEYS = ("entry", "danger_node", "help_node")
+
+
+@dataclass
+class Loaded:
+    """Everything read from a dialogue folder. `dialogue` is None when errors prevent it."""
+
+    dialogue: Dialogue | None
+    lexicons: dict[str, Lexicon]
+    sources: list[Source]
+    lexicon_sources: list[Source]
+    problems: list[Problem] = field(default_factory=list)
+
+
+def dialogue_files(folder: Path) -> list[Path]:
+    """The dialogue files of a folder (trusted-person directories are read separately)."""
+    return sorted(p for p in folder.glob("*.yaml") if not p.name.startswith("trusted_persons"))
+
+
+def load(folder: Path) -> Loaded:
+    """Read, schema-check and build. Never raises for bad content: problems are returned."""
+    problems: list[Problem] = []
+    base = folder.parent
+    sources = _read_all(dialogue_files(folder), base, _schema(folder / "schema.json"), problems)
+    lex_sources = _read_all(
+        sorted((folder / "danger").glob("*.yaml")), base, _schema(folder / "danger/schema.json"),
+        problems,
+    )
+    lexicons = {s.data["language"]: Lexicon.build(s.data["language"], s.data["phrases"]) for s in lex_sources}
+    dialogue = None if errors(problems) else _build(sources, problems)
+    return Loaded(dialogue, lexicons, sources, lex_sources, problems)
+
+
+def _schema(path: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def _read_all(
+    paths: list[Path], base: Path, schema: dict[str, Any], problems: list[Problem]
+) -> list[Source]:
+    out = []
+    validator = jsonschema.Draft202012Validator(schema)
+    for path in paths:
+        name = str(path.relative_to(base)) if path.is_relative_to(base) else str(path)
+        try:
+            src = parse(path.read_text(encoding="utf-8"), name)
+        except YamlError as exc:
+            problems.append(Problem("error", exc.code, exc.message, name, exc.line, exc.node))
+            continue
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(Problem("error", "unreadable", f"cannot read file: {exc}", name))
+            continue
+        found = _schema_problems(src, validator)
+        problems.extend(found)
+        if not found:
+            out.append(src)
+    return out
+
+
+def _schema_problems(src: Source, validator: jsonschema.Draft202012Validator) -> list[Problem]:
+    out = []
+    for err in sorted(validator.iter_errors(src.data), key=lambda e: list(map(str, e.path))):
+        path = tuple(err.absolute_path)
+        node = str(path[1]) if len(path) > 1 and path[0] == "nodes" else ""
+        where = "/".join(map(str, path)) or "(top)"
+        msg = f"{where}: {_schema_message(err)}"
+        out.append(Problem("error", "schema", msg, src.file, src.line(path), node))
+    return out
+
+
+def _schema_message(err: jsonschema.ValidationError) -> str:
+    if err.validator == "oneOf" and "goto" in str(err.schema):
+        return "an option needs either 'goto' or 'action' (not both)"
+    if err.validator == "type" and isinstance(err.instance, bool):
+        return f"{err.instance} is read as yes/no: put the value in quotes"
+    if err.validator == "pattern" and "pattern" in err.schema:
+        return f"{err.instance!r} has the wrong form"
+    return err.message
+
+
+def _build(sources: list[Source], problems: list[Problem]) -> Dialogue | None:
+    meta: dict[str, Any] = {"commands": {}, "system": {}, "entry_codes": {}}
+    nodes: dict[str, Node] = {}
+    contacts: dict[str, Contact] = {}
+    origins: dict[str, Origin] = {}
+    for src in sources:
+        _meta(src, meta, origins, problems)
+        _collect(src, "nodes", nodes, origins, problems, _node)
+        _collect(src, "contacts", contacts, origins, problems, _contact)
+    for key in META_KEYS:
+        if key not in meta:
+            problems.append(Problem("error", "missing_setting", f"'{key}' is not set in any file"))
+    if errors(problems):
+        return None
+    digest = hashlib.sha256(json.dumps([s.data for s in sources], sort_keys=True, default=str).encode())
+    commands = {n: _command(n, c) for n, c in meta["commands"].items()}
+    return Dialogue(
+        version=digest.hexdigest()[:12], entry=meta["entry"], danger_node=meta["danger_node"],
+        help_node=meta["help_node"], nodes=nodes, contacts=contacts, commands=commands,
+        system=dict(meta["system"]), entry_codes=dict(meta["entry_codes"]), origins=origins,
+    )
+
+
+def _meta(src: Source, meta: dict[str, Any], origins: dict[str, Origin], problems: list[Problem]) -> None:
+    for key in (*META_KEYS, "commands", "system", "entry_codes"):
+        if key not in src.data:
+            continue
+        if key in META_KEYS:
+            if key in meta:
+                problems.append(Problem("error", "duplicate_setting", f"'{key}' is set twice", src.file, src.line((key,))))
+            meta[key] = src.data[key]
+            origins[f"setting:{key}"] = Origin(src.file, src.line((key,)))
+            continue
+        for name, value in src.data[key].items():
+            if name in meta[key]:
+                problems.append(Problem("error", "duplicate_id", f"{key} '{name}' is defined twice", src.file, src.line((key, name))))
+            meta[key][name] = value
+            origins[f"{key}:{name}"] = Origin(src.file, src.line((key, name)))
+
+
+def _collect(src: Source, section: str, into: dict[str, Any], origins: dict[str, Origin], problems: list[Problem], make: Any) -> None:
+    kind = section[:-1]
+    for ident, raw in src.data.get(section, {}).items():
+        line = src.line((section, ident))
+        if ident in into:
+            first = origins[f"{kind}:{ident}"]
+            msg = f"duplicate {kind} id '{ident}' (first defined at {first.file}:{first.line})"
+            problems.append(Problem("error", "duplicate_id", msg, src.file, line, ident))
+            continue
+        try:
+            into[ident] = make(ident, raw)
+        except ValueError as exc:
+            problems.append(Problem("error", "bad_value", str(exc), src.file, line, ident))
+            continue
+        origins[f"{kind}:{ident}"] = Origin(src.file, line)
+        for n, opt in enumerate(raw.get("options", []) if kind == "node" else []):
+            origins[f"option:{ident}.{opt['id']}"] = Origin(src.file, src.line((section, ident, "options", n)))
+
+
+def _node(ident: str, raw: dict[str, Any]) -> Node:
+    options = tuple(
+        Option(o["id"], o["label"], o.get("goto"), o.get("action"), tuple(o.get("routes", ())))
+        for o in raw["options"]
+    )
+    seen = [o.id for o in options]
+    if len(set(seen)) != len(seen):
+        raise ValueError(f"option ids repeat on node '{ident}': {', '.join(seen)}")
+    return Node(ident, raw["text"].strip(), options, tuple(raw.get("contacts", ())), raw.get("handoff"), bool(raw.get("urgent", False)))
+
+
+def _contact(ident: str, raw: dict[str, Any]) -> Contact:
+    try:
+        verified = dt.date.fromisoformat(raw["last_verified"])
+    except ValueError:
+        raise ValueError(f"last_verified {raw['last_verified']!r} is not a date") from None
+    return Contact(
+        ident, raw["name"], raw.get("phone"), raw.get("url"), raw["cost"], raw["anonymity"],
+        _hours(raw), raw.get("note", "").strip(), raw["source"], verified, bool(raw.get("urgent", False)),
+    )
+
+
+def _hours(raw: dict[str, Any]) -> Hours | None:
+    spec = raw.get("hours")
+    if spec is None:
+        return None
+    if spec == "always":
+        return Hours(always=True)
+    try:
+        tz = ZoneInfo(raw.get("timezone", "Europe/Amsterdam"))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown timezone {raw.get('timezone')!r}") from None
+    intervals = []
+    for item in spec:
+        days, _, span = item.partition(" ")
+        start, _, end = span.partition("-")
+        a, b = parse_time(start), parse_time(end)
+        if a >= b:
+            raise ValueError(f"hours '{item}': the end must come after the start")
+        intervals.extend(Interval(d, a, b) for d in parse_days(days))
+    return Hours(always=False, intervals=tuple(intervals), tz=tz)
+
+
+def _command(name: str, raw: dict[str, Any]) -> Command:
+    return Command(name, raw["label"], tuple(raw.get("words", ())), bool(raw.get("button", False)))  # type: ignore[arg-type]
+

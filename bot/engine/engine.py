@@ -1,0 +1,340 @@
+"""The engine: (session, input, now) -> (session, replies). Pure: no I/O, no clock reads."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+from bot.engine import inputs as i
+from bot.engine.hours import status
+from bot.engine.model import Contact, Dialogue, Node, Option
+from bot.engine.replies import Button, ContactCard, Erase, Handoff, Message, Reply
+from bot.engine.safety import Lexicon, in_danger
+from bot.engine.session import Session
+from bot.engine.text import clean, fill, isolate_numbers, normalise, placeholders
+from bot.engine.translate import Translator
+
+EMERGENCY_NUMBER = "112"
+SOURCE_LANG = "nl"
+LANGUAGE_SCREEN = "language"
+ROUTE_WINDOW = 500  # characters of a message used for routing; danger words check it all
+
+
+@dataclass(frozen=True)
+class Turn:
+    """The result of one input: the new session (None: forget it) and what to send."""
+
+    session: Session | None
+    replies: tuple[Reply, ...]
+
+    @property
+    def urgent(self) -> bool:
+        """True when this turn answers acute danger."""
+        return any(isinstance(r, Message) and r.urgent for r in self.replies)
+
+
+class Engine:
+    """Walks a validated Dialogue. Holds only immutable data and deterministic caches."""
+
+    def __init__(
+        self, dialogue: Dialogue, translator: Translator, lexicons: Mapping[str, Lexicon]
+    ) -> None:
+        self.dialogue = dialogue
+        self.tr = translator
+        self.lexicons = lexicons
+        self._values = _placeholder_values(dialogue.contacts)
+        self._matchers: dict[tuple[str, str], list[tuple[str, tuple[str, ...]]]] = {}
+        self._command_words: dict[str, dict[str, str]] = {}
+
+    # ----------------------------------------------------------------- entry point
+    def handle(self, session: Session | None, inp: i.Input, now: dt.datetime) -> Turn:
+        """Answer one input. `now` must be timezone-aware."""
+        ts = int(now.timestamp())
+        if isinstance(inp, i.Start):
+            return self.start(inp, now)
+        if session is None:
+            return self._first(inp, now)
+        session, notes = self._resume(session, ts)
+        if notes:
+            return Turn(session, (self._render(session, now, notes),))
+        return self._dispatch(replace(session, updated=ts), inp, now)
+
+    def start(self, inp: i.Start, now: dt.datetime) -> Turn:
+        """A new conversation at the entry node, or where the entry code points."""
+        ts = int(now.timestamp())
+        code = inp.code if inp.code in self.dialogue.entry_codes else None
+        session = self._new(inp.lang, code, ts)
+        node = self.dialogue.entry_codes.get(code or "", self.dialogue.entry)
+        notes = () if self.tr.reviewed(session.lang) else (self._sys(session, "not_reviewed"),)
+        return self._enter(session.at(node, ts), now, notes)
+
+    def _first(self, inp: i.Input, now: dt.datetime) -> Turn:
+        """Input without a session (expired, erased, or a first message without /start)."""
+        fresh = self._new(None, None, int(now.timestamp()))
+        if isinstance(inp, i.Text) and self._danger(fresh, inp.text):
+            return self._goto(fresh, self.dialogue.danger_node, now)
+        name = inp.option[4:] if isinstance(inp, i.Choice) else getattr(inp, "name", "")
+        if name in ("danger", "help", "language"):
+            return self._command(fresh, name, now)
+        return self.start(i.Start(), now)
+
+    def show(self, session: Session, now: dt.datetime) -> Message:
+        """The current screen of a session, as it would be sent now."""
+        return self._render(session, now, ())
+
+    # ----------------------------------------------------------------- dispatch
+    def _dispatch(self, s: Session, inp: i.Input, now: dt.datetime) -> Turn:
+        if isinstance(inp, i.Text):
+            return self._text(s, inp.text, now)
+        if isinstance(inp, i.Choice):
+            return self._choice(s, inp, now)
+        if isinstance(inp, i.Command):
+            return self._command(s, inp.name, now)
+        return self._again(s, now, "only_text")
+
+    def _text(self, s: Session, raw: str, now: dt.datetime) -> Turn:
+        if self._danger(s, raw):
+            return self._goto(s, self.dialogue.danger_node, now)
+        norm = normalise(clean(raw, ROUTE_WINDOW))
+        if not norm.strip():
+            return self._again(s, now, "not_understood")
+        if s.screen == LANGUAGE_SCREEN and (lang := self._match_language(norm)):
+            return self._set_language(s, lang, now)
+        if command := self._match_command(s.lang, norm):
+            return self._command(s, command, now)
+        if s.screen is None and (option := self._match_option(s, norm)):
+            return self._follow(s, option, now)
+        return self._again(s, now, "not_understood")
+
+    def _choice(self, s: Session, choice: i.Choice, now: dt.datetime) -> Turn:
+        oid = choice.option
+        if oid.startswith("cmd.") and oid[4:] in self.dialogue.commands:
+            return self._command(s, oid[4:], now)
+        if oid.startswith("lang.") and s.screen == LANGUAGE_SCREEN:
+            if oid[5:] in self.tr.languages:
+                return self._set_language(s, oid[5:], now)
+            return self._again(s, now, "not_understood")
+        if choice.node is not None and choice.node != s.node:
+            return self._again(s, now, "stale")
+        option = self.dialogue.nodes[s.node].option(oid) if s.screen is None else None
+        if option is None:
+            return self._again(s, now, "not_understood")
+        return self._follow(s, option, now)
+
+    def _command(self, s: Session, name: str, now: dt.datetime) -> Turn:
+        ts = int(now.timestamp())
+        if name == "erase":
+            note = self._sys(s, "erased")
+            done = self._message(s, "erased", note, now, (), ephemeral=True)
+            return Turn(None, (Erase(), done))
+        if name == "language":
+            return Turn(replace(s, screen=LANGUAGE_SCREEN), (self._language_screen(s, now),))
+        target = {
+            "danger": self.dialogue.danger_node,
+            "help": self.dialogue.help_node,
+            "restart": self.dialogue.entry,
+        }.get(name)
+        if target is None:
+            return self._again(s, now, "not_understood")
+        return self._enter(s.at(target, ts), now, ())
+
+    def _follow(self, s: Session, option: Option, now: dt.datetime) -> Turn:
+        if option.goto is not None:
+            return self._goto(s, option.goto, now)
+        return self._command(s, option.action or "restart", now)
+
+    def _goto(self, s: Session, node: str, now: dt.datetime) -> Turn:
+        return self._enter(s.at(node, int(now.timestamp())), now, ())
+
+    def _enter(self, s: Session, now: dt.datetime, notes: tuple[str, ...]) -> Turn:
+        node = self.dialogue.nodes[s.node]
+        replies: list[Reply] = [self._render(s, now, notes)]
+        if node.handoff is not None:
+            replies.append(Handoff(node.handoff, node.contacts))
+        return Turn(s, tuple(replies))
+
+    def _again(self, s: Session, now: dt.datetime, why: str) -> Turn:
+        """A calm reply that repeats the current options: nothing is lost."""
+        if s.screen == LANGUAGE_SCREEN:
+            return Turn(s, (self._language_screen(s, now, self._sys(s, why)),))
+        return Turn(s, (self._render(s, now, (self._sys(s, why),), body=why == "stale"),))
+
+    # ----------------------------------------------------------------- sessions
+    def _new(self, lang: str | None, code: str | None, ts: int) -> Session:
+        lang = lang if lang in self.tr.languages else SOURCE_LANG
+        return Session(self.dialogue.entry, lang, self.dialogue.version, ts, ts, code)
+
+    def _resume(self, s: Session, ts: int) -> tuple[Session, tuple[str, ...]]:
+        """A session from an older dialogue version continues where it can."""
+        if s.lang not in self.tr.languages:
+            s = replace(s, lang=SOURCE_LANG)
+        if s.node in self.dialogue.nodes:
+            return replace(s, version=self.dialogue.version), ()
+        fresh = replace(s.at(self.dialogue.entry, ts), version=self.dialogue.version)
+        return fresh, (self._sys(fresh, "resumed_restart"),)
+
+    def _set_language(self, s: Session, lang: str, now: dt.datetime) -> Turn:
+        s = replace(s, lang=lang, screen=None)
+        notes = () if self.tr.reviewed(lang) else (self._sys(s, "not_reviewed"),)
+        return Turn(s, (self._render(s, now, notes),))
+
+    def _danger(self, s: Session, raw: str) -> bool:
+        return in_danger(raw, self.lexicons, (s.lang, SOURCE_LANG, "en"))
+
+    # ----------------------------------------------------------------- matching
+    def _match_command(self, lang: str, norm: str) -> str | None:
+        words = self._command_words.get(lang)
+        if words is None:
+            words = {}
+            for cmd in self.dialogue.commands.values():
+                for w in (cmd.name, *cmd.words, *self._tr_words(lang, f"command.{cmd.name}.words", cmd.words)):
+                    words.setdefault(normalise(w), cmd.name)
+            self._command_words[lang] = words
+        return words.get(norm)
+
+    def _match_option(self, s: Session, norm: str) -> Option | None:
+        node = self.dialogue.nodes[s.node]
+        word = norm.strip()
+        if word.isdigit() and 1 <= int(word) <= len(node.options):
+            return node.options[int(word) - 1]
+        found = {oid for oid, phrases in self._matcher(s.lang, node) if any(p in norm for p in phrases)}
+        return node.option(found.pop()) if len(found) == 1 else None
+
+    def _matcher(self, lang: str, node: Node) -> list[tuple[str, tuple[str, ...]]]:
+        key = (lang, node.id)
+        if key not in self._matchers:
+            self._matchers[key] = [
+                (o.id, self._phrases(lang, node, o)) for o in node.options
+            ]
+        return self._matchers[key]
+
+    def _phrases(self, lang: str, node: Node, o: Option) -> tuple[str, ...]:
+        label = self._t(lang, f"{node.id}.option.{o.id}", o.label)
+        raw = (o.label, label, *o.routes, *self._tr_words(lang, f"{node.id}.route.{o.id}", o.routes))
+        return tuple({n for w in raw if (n := normalise(w)).strip()})
+
+    def _tr_words(self, lang: str, context: str, words: tuple[str, ...]) -> list[str]:
+        """Route words are translated as one '|'-separated list per option."""
+        if not words:
+            return []
+        joined = self.tr.text(lang, context, " | ".join(words))
+        return [w.strip() for w in joined.split("|") if w.strip()]
+
+    def _match_language(self, norm: str) -> str | None:
+        word = norm.strip()
+        langs = self.tr.languages
+        if word.isdigit() and 1 <= int(word) <= len(langs):
+            return langs[int(word) - 1]
+        for lang in langs:
+            if word in (lang, normalise(self.tr.native_name(lang)).strip()):
+                return lang
+        return None
+
+    # ----------------------------------------------------------------- rendering
+    def _render(
+        self, s: Session, now: dt.datetime, notes: tuple[str, ...], body: bool = True
+    ) -> Message:
+        node = self.dialogue.nodes[s.node]
+        parts = list(notes)
+        if body or not notes:
+            parts.append(self._t(s.lang, f"{node.id}.text", node.text))
+            parts.extend(self._contact(s.lang, self.dialogue.contacts[c], now) for c in node.contacts)
+        buttons = tuple(
+            Button(o.id, self._t(s.lang, f"{node.id}.option.{o.id}", o.label)) for o in node.options
+        )
+        cards = tuple(
+            ContactCard(c.id, c.name, c.phone, c.url)
+            for c in (self.dialogue.contacts[cid] for cid in node.contacts)
+        )
+        urgent = node.urgent and body
+        return self._message(s, node.id, "\n\n".join(parts), now, buttons, cards=cards, urgent=urgent)
+
+    def _language_screen(self, s: Session, now: dt.datetime, note: str | None = None) -> Message:
+        text = "\n\n".join(p for p in (note, self._sys(s, "choose_language")) if p)
+        buttons = tuple(Button(f"lang.{code}", self.tr.native_name(code)) for code in self.tr.languages)
+        return self._message(s, s.node, text, now, buttons)
+
+    def _message(
+        self,
+        s: Session,
+        node: str,
+        text: str,
+        now: dt.datetime,
+        options: tuple[Button, ...],
+        cards: tuple[ContactCard, ...] = (),
+        urgent: bool = False,
+        ephemeral: bool = False,
+    ) -> Message:
+        """The one place that builds a Message: the acute-danger line is always added here."""
+        full = f"{text}\n\n{self._sys(s, 'emergency')}"
+        commands = () if ephemeral else self._commands(s.lang)
+        rtl = self.tr.is_rtl(s.lang)
+        return Message(full, node, s.lang, options, commands, cards, urgent, rtl, ephemeral)
+
+    def _commands(self, lang: str) -> tuple[Button, ...]:
+        return tuple(
+            Button(f"cmd.{c.name}", self._t(lang, f"command.{c.name}.label", c.label))
+            for c in self.dialogue.commands.values()
+            if c.button
+        )
+
+    def _contact(self, lang: str, c: Contact, now: dt.datetime) -> str:
+        ctx = f"contact.{c.id}"
+        head = f"{c.name}: {{{c.id}.phone}}" if c.phone else f"{c.name}: {{{c.id}.url}}"
+        lines = [self._fill(lang, head)]
+        if c.note:
+            lines.append(self._t(lang, f"{ctx}.note", c.note))
+        facts = [self._system(lang, f"cost_{c.cost}"), self._system(lang, f"anon_{c.anonymity}")]
+        if c.hours is not None:
+            facts.append(self._hours(lang, c, now))
+        lines.append(" ".join(facts))
+        return "\n".join(lines)
+
+    def _hours(self, lang: str, c: Contact, now: dt.datetime) -> str:
+        assert c.hours is not None
+        st = status(c.hours, now)
+        if st.always:
+            return self._system(lang, "open_always")
+        if st.open and st.until is not None:
+            return self._system(lang, "open_now", time=st.until.strftime("%H:%M"))
+        if st.next_open is None:
+            return self._system(lang, "closed")
+        today = now.astimezone(c.hours.tz).date()
+        days = (st.next_open.date() - today).days
+        key = {0: "opens_today", 1: "opens_tomorrow"}.get(days, "opens_day")
+        day = self.tr.day_name(lang, st.next_open.weekday())
+        return self._system(lang, key, time=st.next_open.strftime("%H:%M"), day=day)
+
+    # ----------------------------------------------------------------- texts
+    def _sys(self, s: Session, key: str) -> str:
+        return self._system(s.lang, key)
+
+    def _system(self, lang: str, key: str, **extra: str) -> str:
+        return self._t(lang, f"system.{key}", self.dialogue.system[key], extra)
+
+    def _t(
+        self, lang: str, context: str, source: str, extra: Mapping[str, str] | None = None
+    ) -> str:
+        """Translate; a translation whose placeholders differ from the source is not used."""
+        text = self.tr.text(lang, context, source)
+        if text is not source and placeholders(text) != placeholders(source):
+            text = source
+        return self._fill(lang, text, extra)
+
+    def _fill(self, lang: str, text: str, extra: Mapping[str, str] | None = None) -> str:
+        rtl = self.tr.is_rtl(lang)
+        values = {**self._values, **extra} if extra else self._values
+        return fill(isolate_numbers(text) if rtl else text, values, rtl)
+
+
+def _placeholder_values(contacts: Mapping[str, Contact]) -> dict[str, str]:
+    """The values placeholders stand for: {emergency} and {<contact>.phone|url|name}."""
+    values = {"emergency": EMERGENCY_NUMBER}
+    for c in contacts.values():
+        values[f"{c.id}.name"] = c.name
+        if c.phone:
+            values[f"{c.id}.phone"] = c.phone
+        if c.url:
+            values[f"{c.id}.url"] = c.url
+    return values

@@ -1,0 +1,118 @@
+"""The immutable dialogue model that the loader builds and the engine walks."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+Action = Literal["restart", "language", "erase", "danger", "help"]
+ACTIONS: tuple[str, ...] = ("restart", "language", "erase", "danger", "help")
+HANDOFFS: tuple[str, ...] = ("veilig_thuis", "trusted_person")
+COSTS: tuple[str, ...] = ("free", "local", "paid")
+ANONYMITY: tuple[str, ...] = ("anonymous", "advice_anonymous", "named")
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a piece of the dialogue was written: for error messages."""
+
+    file: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Option:
+    """One choice on a node: it either goes to a node or performs an action."""
+
+    id: str
+    label: str
+    goto: str | None = None
+    action: Action | None = None
+    routes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Node:
+    """One screen of the conversation. `text` is the Dutch source text."""
+
+    id: str
+    text: str
+    options: tuple[Option, ...]
+    contacts: tuple[str, ...] = ()
+    handoff: str | None = None
+    urgent: bool = False
+
+    def option(self, option_id: str) -> Option | None:
+        """The option with this id on this node, if any."""
+        for opt in self.options:
+            if opt.id == option_id:
+                return opt
+        return None
+
+    @property
+    def is_help(self) -> bool:
+        """A help route: the node shows contacts or hands the resident to a person."""
+        return bool(self.contacts) or self.handoff is not None
+
+
+@dataclass(frozen=True)
+class Interval:
+    """Opening interval on one weekday (0 = Monday), minutes since midnight, local time."""
+
+    weekday: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Hours:
+    """Opening hours of a contact. `always` means day and night, every day."""
+
+    always: bool
+    intervals: tuple[Interval, ...] = ()
+    tz: dt.tzinfo = dt.UTC
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A place to get help, with the facts the bot may show and where they come from."""
+
+    id: str
+    name: str
+    phone: str | None
+    url: str | None
+    cost: str
+    anonymity: str
+    hours: Hours | None
+    note: str
+    source: str
+    last_verified: dt.date
+    urgent: bool = False
+
+
+@dataclass(frozen=True)
+class Command:
+    """A global command, available on every node, by button, slash command or words."""
+
+    name: Action
+    label: str
+    words: tuple[str, ...]
+    button: bool
+
+
+@dataclass(frozen=True)
+class Dialogue:
+    """A whole validated conversation: nodes, contacts, commands and system texts."""
+
+    version: str
+    entry: str
+    danger_node: str
+    help_node: str
+    nodes: Mapping[str, Node]
+    contacts: Mapping[str, Contact]
+    commands: Mapping[str, Command]
+    system: Mapping[str, str]
+    entry_codes: Mapping[str, str] = field(default_factory=dict)
+    origins: Mapping[str, Origin] = field(default_factory=dict)

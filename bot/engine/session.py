@@ -1,0 +1,43 @@
+"""The session: the minimum the bot remembers between two messages. JSON-serialisable."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Session:
+    """Where a conversation stands. Holds no text, name, number or platform id.
+
+    `screen` is set while an engine screen (the language list) is shown over `node`.
+    Times are whole seconds since the epoch, passed in by the caller.
+    """
+
+    node: str
+    lang: str
+    version: str
+    started: int
+    updated: int
+    entry_code: str | None = None
+    screen: str | None = None
+    region: str | None = None
+
+    def to_json(self) -> str:
+        """Serialise to compact JSON."""
+        return json.dumps(asdict(self), separators=(",", ":"), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, raw: str) -> Session | None:
+        """Parse JSON written by any version; unknown fields are dropped, bad data gives None."""
+        try:
+            data: Any = json.loads(raw)
+            known = {f.name for f in fields(cls)}
+            return cls(**{k: v for k, v in data.items() if k in known})
+        except (ValueError, TypeError, AttributeError):
+            return None
+
+    def at(self, node: str, now: int) -> Session:
+        """The same session moved to another node."""
+        return replace(self, node=node, updated=now, screen=None)

@@ -1,0 +1,68 @@
+"""Text helpers: normalising free text, placeholders, and bidi isolation for RTL languages."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+
+PLACEHOLDER = re.compile(r"\{([a-z0-9_]+(?:\.[a-z0-9_]+)?)\}")
+# A phone-like number: digits with optional separators, at least 3 digits in all.
+PHONE = re.compile(r"(?<![\w{])\+?\d[\d\- ]*\d(?![\w}])|(?<![\w{])\d{3,}(?![\w}])")
+LRI, PDI = "\u2066", "\u2069"
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+_ARABIC_FOLD = str.maketrans(
+    {"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي", "ی": "ي", "ک": "ك", "ـ": None}
+)
+_NON_WORD = re.compile(r"[^\w]+")
+
+
+def clean(text: str, limit: int = 4000) -> str:
+    """Remove control and direction characters, collapse whitespace, cut to `limit` chars."""
+    text = _CONTROL.sub(" ", text[: limit * 2])
+    return " ".join(text.split())[:limit]
+
+
+def normalise(text: str) -> str:
+    """Fold case, accents, Arabic letter variants and punctuation, for matching words.
+
+    Invariant: the result is space-separated words with one space before and after,
+    so that a pattern can look for " word " without regex word boundaries.
+    """
+    text = unicodedata.normalize("NFKD", text.casefold())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = text.translate(_ARABIC_FOLD).replace("_", " ")
+    return " " + " ".join(_NON_WORD.sub(" ", text).split()) + " "
+
+
+def placeholders(text: str) -> frozenset[str]:
+    """The placeholder names used in a text, e.g. {"veilig_thuis.phone"}."""
+    return frozenset(PLACEHOLDER.findall(text))
+
+
+def phone_numbers(text: str) -> list[str]:
+    """Phone-like numbers written literally in a text (outside placeholders), digits only."""
+    bare = PLACEHOLDER.sub(" ", text)
+    return sorted(re.sub(r"\D", "", m) for m in PHONE.findall(bare))
+
+
+def isolate(value: str) -> str:
+    """Wrap a left-to-right fragment so it never renders reversed in right-to-left text."""
+    return f"{LRI}{value}{PDI}"
+
+
+def fill(text: str, values: Mapping[str, str], rtl: bool) -> str:
+    """Replace placeholders; in RTL languages, numbers and links are isolated. Unknown stay."""
+
+    def sub(m: re.Match[str]) -> str:
+        value = values.get(m.group(1))
+        if value is None:
+            return m.group(0)
+        return isolate(value) if rtl else value
+
+    return PLACEHOLDER.sub(sub, text)
+
+
+def isolate_numbers(text: str) -> str:
+    """Isolate literal phone-like numbers in an RTL text (placeholders are isolated in fill)."""
+    return PHONE.sub(lambda m: isolate(m.group(0)), text)

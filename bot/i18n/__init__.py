@@ -1,0 +1,1 @@
+"""Translations: catalogs per language, negotiation, native names, the YAML extractor."""

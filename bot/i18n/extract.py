@@ -1,0 +1,54 @@
+"""Source texts of the dialogue files, with msgctxt = node id and field (a Babel extractor)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator, Mapping
+from dataclasses import dataclass
+from typing import IO, Any
+
+from bot.content.yamlsrc import Source, YamlError, parse
+
+ROUTE_COMMENT = "Words that choose this option when typed. Keep the | between alternatives."
+
+
+@dataclass(frozen=True)
+class Msg:
+    """One translatable text: its context, Dutch source, line and a note for translators."""
+
+    context: str
+    text: str
+    line: int
+    comment: str = ""
+
+
+def messages(src: Source) -> Iterator[Msg]:
+    """Every translatable text in one parsed dialogue file, in file order."""
+    data = src.data if isinstance(src.data, dict) else {}
+    for key, text in data.get("system", {}).items():
+        yield Msg(f"system.{key}", text, src.line(("system", key)))
+    for name, cmd in data.get("commands", {}).items():
+        yield Msg(f"command.{name}.label", cmd["label"], src.line(("commands", name)))
+        if cmd.get("words"):
+            yield Msg(f"command.{name}.words", " | ".join(cmd["words"]), src.line(("commands", name, "words")), ROUTE_COMMENT)
+    for nid, node in data.get("nodes", {}).items():
+        yield Msg(f"{nid}.text", node["text"].strip(), src.line(("nodes", nid, "text")))
+        for n, opt in enumerate(node.get("options", [])):
+            path = ("nodes", nid, "options", n)
+            yield Msg(f"{nid}.option.{opt['id']}", opt["label"], src.line(path), "Button label: keep it short.")
+            if opt.get("routes"):
+                yield Msg(f"{nid}.route.{opt['id']}", " | ".join(opt["routes"]), src.line((*path, "routes")), ROUTE_COMMENT)
+    for cid, contact in data.get("contacts", {}).items():
+        if contact.get("note", "").strip():
+            yield Msg(f"contact.{cid}.note", contact["note"].strip(), src.line(("contacts", cid, "note")))
+
+
+def extract_yaml(
+    fileobj: IO[bytes], keywords: Mapping[str, Any], comment_tags: Collection[str], options: Mapping[str, Any]
+) -> Iterator[tuple[int, str, tuple[str, str], list[str]]]:
+    """Babel extraction method: `pybabel extract -F babel.cfg`. Yields pgettext-style entries."""
+    try:
+        src = parse(fileobj.read().decode("utf-8"), getattr(fileobj, "name", "<yaml>"))
+    except YamlError:
+        return
+    for msg in messages(src):
+        yield msg.line, "pgettext", (msg.context, msg.text), [msg.comment] if msg.comment else []

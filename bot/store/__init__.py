@@ -1,0 +1,1 @@
+"""Session stores: the port, a memory and a SQLite implementation, and conversation keys."""

@@ -1,0 +1,1 @@
+"""Transports: each maps one platform to the neutral inputs and renders the neutral replies."""
