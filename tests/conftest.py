@@ -1,0 +1,72 @@
+"""Shared fixtures: the shipped dialogue, catalogs, a frozen clock, and a wired runner."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from bot.content.loader import Loaded, load
+from bot.engine.engine import Engine
+from bot.i18n.catalogs import Catalogs
+from bot.runner import Runner
+from bot.store.keys import Keyer
+from bot.store.memory import MemoryStore
+
+ROOT = Path(__file__).resolve().parent.parent
+DIALOGUES = ROOT / "dialogues"
+LOCALES = ROOT / "locales"
+# Monday 5 January 2026, 10:00 in Amsterdam: the Veilig Thuis chat is open.
+FROZEN = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true", help="rewrite tests/golden/*.yaml")
+
+
+@pytest.fixture(scope="session")
+def loaded() -> Loaded:
+    result = load(DIALOGUES)
+    assert result.dialogue is not None, [str(p) for p in result.problems]
+    return result
+
+
+@pytest.fixture(scope="session")
+def catalogs() -> Catalogs:
+    return Catalogs.load(LOCALES)
+
+
+@pytest.fixture(scope="session")
+def engine(loaded: Loaded, catalogs: Catalogs) -> Engine:
+    assert loaded.dialogue is not None
+    return Engine(loaded.dialogue, catalogs, loaded.lexicons)
+
+
+class FrozenClock:
+    """A clock that only moves when a test moves it."""
+
+    def __init__(self, now: dt.datetime = FROZEN) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, **kw: float) -> None:
+        self.now += dt.timedelta(**kw)
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock()
+
+
+@pytest.fixture
+def make_runner(engine: Engine, catalogs: Catalogs, clock: FrozenClock) -> Callable[..., Runner]:
+    def make(store: object | None = None) -> Runner:
+        return Runner(
+            engine, store or MemoryStore(), Keyer(b"test-secret-0123456789"), catalogs.negotiate, clock
+        )
+
+    return make
