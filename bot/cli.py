@@ -138,8 +138,27 @@ def cmd_i18n(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     """Telegram when TELEGRAM_TOKEN is set, Matrix when MATRIX_HOMESERVER is, else the terminal."""
+    if settings.telegram_token:
+        args.action, args.webhook = "run", None
+        return cmd_telegram(args, settings)
+    if settings.matrix_homeserver:
+        return cmd_matrix(args, settings)
     args.hint, args.lang, args.start = True, None, None
     return cmd_chat(args, settings)
+
+
+def cmd_telegram(args: argparse.Namespace, settings: Settings) -> int:
+    """Run on Telegram (imported here so the terminal chat never loads the Telegram library)."""
+    from bot.transports.telegram import main as telegram_main
+
+    return telegram_main(build(settings), args)
+
+
+def cmd_matrix(args: argparse.Namespace, settings: Settings) -> int:
+    """Run on Matrix (imported here so the terminal chat never loads matrix-nio)."""
+    from bot.transports.matrix import main as matrix_main
+
+    return matrix_main(build(settings), args)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -161,6 +180,12 @@ def parser() -> argparse.ArgumentParser:
     c.set_defaults(func=cmd_i18n)
     c = sub.add_parser("run", help="run on Telegram, Matrix or the terminal, by configuration")
     c.set_defaults(func=cmd_run)
+    c = sub.add_parser("telegram", help="run on Telegram (TELEGRAM_TOKEN), or publish its menu")
+    c.add_argument("action", nargs="?", choices=["run", "setup"], default="run")
+    c.add_argument("--webhook", metavar="URL", help="receive updates by webhook instead of polling")
+    c.set_defaults(func=cmd_telegram)
+    c = sub.add_parser("matrix", help="run on Matrix (MATRIX_HOMESERVER, MATRIX_USER, ...)")
+    c.set_defaults(func=cmd_matrix)
     return p
 
 
