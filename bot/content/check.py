@@ -92,5 +92,6 @@ def _compare(context: str, source: str, text: str, file: str, line: int) -> list
         want = ", ".join(f"{{{p}}}" for p in sorted(placeholders(source))) or "none"
         out.append(Problem("error", "placeholder", f"{context}: placeholders differ from the source (expected {want})", file, line, node))
     if phone_numbers(text) != phone_numbers(source):
-        out.append(Problem("error", "phone_mismatch", f"{context}: a phone number differs from the source {phone_numbers(source)}", file, line, node))
+        src = ", ".join(phone_numbers(source)) or "none"
+        out.append(Problem("error", "phone_mismatch", f"{context}: numbers {phone_numbers(text)} differ from the source ({src}); use the placeholders", file, line, node))
     return out
