@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.config import Settings
-from bot.content.check import check
+from bot.content.check import check, startup_errors
 from bot.content.loader import load
 from bot.content.problems import Problem, errors
 from bot.engine.engine import Engine
@@ -57,9 +57,10 @@ class App:
 def build(settings: Settings, persistent: bool = True) -> App:
     """Load content and catalogs, open the store, wire the runner."""
     loaded = load(settings.dialogues)
-    if loaded.dialogue is None:
-        raise ContentError(errors(loaded.problems))
     catalogs = Catalogs.load(settings.locales)
+    problems = startup_errors(loaded, catalogs, dt.date.today())
+    if problems or loaded.dialogue is None:
+        raise ContentError(problems)
     engine = Engine(loaded.dialogue, catalogs, loaded.lexicons)
     ttl = int(settings.ttl_hours * 3600)
     if persistent:

@@ -34,6 +34,14 @@ def check(dialogues: Path, locales: Path | None, today: dt.date) -> list[Problem
     return sorted(problems, key=lambda p: (p.severity != "error", p.file, p.line))
 
 
+def startup_errors(loaded: Loaded, tr: Translator, today: dt.date) -> list[Problem]:
+    """The errors that stop the bot from starting: the same rules as `vrede check`."""
+    problems = [*loaded.problems, *_lexicon_examples(loaded)]
+    if loaded.dialogue is not None:
+        problems += _findings(loaded.dialogue, loaded.lexicons, tr, today)
+    return [p for p in problems if p.severity == "error"]
+
+
 def _findings(d: Dialogue, lexicons: dict[str, Lexicon], tr: Translator, today: dt.date) -> list[Problem]:
     out = []
     for f in validate(d, lexicons, tr, today):

@@ -1,0 +1,94 @@
+"""One contract for every SessionStore implementation: memory and SQLite behave the same."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.engine.session import Session
+from bot.store.base import SessionStore
+from bot.store.keys import Keyer, load_secret
+from bot.store.memory import MemoryStore
+from bot.store.sqlite import SqliteStore
+
+S = Session("home", "tr", "v1", 1000, 1000, entry_code="K3F9")
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[SessionStore]:
+    s: SessionStore = MemoryStore(ttl=60) if request.param == "memory" else SqliteStore(tmp_path / "s.db", ttl=60)
+    yield s
+    await s.close()
+
+
+async def test_save_and_load(store: SessionStore) -> None:
+    await store.save("k1", S, 1000)
+    assert await store.load("k1", 1001) == S
+    assert await store.load("other", 1001) is None
+
+
+async def test_replace(store: SessionStore) -> None:
+    await store.save("k1", S, 1000)
+    await store.save("k1", S.at("help", 1010), 1010)
+    loaded = await store.load("k1", 1011)
+    assert loaded is not None and loaded.node == "help"
+    assert await store.count() == 1
+
+
+async def test_expires_after_inactivity(store: SessionStore) -> None:
+    await store.save("k1", S, 1000)
+    assert await store.load("k1", 1059) is not None
+    assert await store.load("k1", 1060) is None, "gone exactly at the TTL"
+
+
+async def test_purge_removes_only_expired(store: SessionStore) -> None:
+    await store.save("old", S, 1000)
+    await store.save("new", S, 1050)
+    assert await store.purge(1070) == 1
+    assert await store.count() == 1
+    assert await store.load("new", 1070) is not None
+
+
+async def test_delete(store: SessionStore) -> None:
+    await store.save("k1", S, 1000)
+    await store.delete("k1")
+    await store.delete("never-there")
+    assert await store.load("k1", 1001) is None
+
+
+async def test_sqlite_file_is_private_and_secure_delete_is_on(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "s.db")
+    assert stat.S_IMODE(os.stat(tmp_path / "s.db").st_mode) == 0o600
+    assert store.db.execute("PRAGMA secure_delete").fetchone()[0] == 1
+    await store.close()
+
+
+async def test_sqlite_survives_reopen(tmp_path: Path) -> None:
+    first = SqliteStore(tmp_path / "s.db", ttl=60)
+    await first.save("k", S, 1000)
+    await first.close()
+    second = SqliteStore(tmp_path / "s.db", ttl=60)
+    assert await second.load("k", 1001) == S
+    await second.close()
+
+
+def test_keys_are_hmacs_not_ids(tmp_path: Path) -> None:
+    keyer = Keyer(load_secret(None, tmp_path))
+    key = keyer.key("telegram", 123456789)
+    assert "123456789" not in key and len(key) == 32
+    assert keyer.key("telegram", 123456789) == key
+    assert keyer.key("matrix", 123456789) != key
+    assert Keyer(b"another-secret-123").key("telegram", 123456789) != key
+
+
+def test_generated_secret_is_private_and_stable(tmp_path: Path) -> None:
+    first = load_secret(None, tmp_path)
+    assert stat.S_IMODE(os.stat(tmp_path / "secret").st_mode) == 0o600
+    assert load_secret(None, tmp_path) == first
+    assert load_secret("from-the-environment", tmp_path) == b"from-the-environment"
+    with pytest.raises(ValueError):
+        Keyer(b"short")

@@ -1,0 +1,94 @@
+"""The runner: one update per conversation at a time, conversations in parallel, nothing stored."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+
+from bot.engine import inputs as i
+from bot.engine.replies import Message, Reply
+from bot.runner import Deliver, Runner
+from bot.store.sqlite import SqliteStore
+from tests.conftest import FrozenClock
+
+
+class Recorder:
+    """A deliver callback that records, and can be slow to expose races."""
+
+    def __init__(self, delay: float = 0.0) -> None:
+        self.delay = delay
+        self.log: list[tuple[str, str]] = []
+        self.active = 0
+        self.max_active = 0
+
+    def for_chat(self, chat: str) -> Deliver:
+        async def deliver(replies: tuple[Reply, ...]) -> None:
+            self.active += 1
+            self.max_active = max(self.max_active, self.active)
+            self.log.append((chat, "start"))
+            await asyncio.sleep(self.delay)
+            self.log += [(chat, r.node) for r in replies if isinstance(r, Message)]
+            self.active -= 1
+
+        return deliver
+
+
+async def test_one_update_per_conversation_at_a_time(make_runner: Callable[..., Runner]) -> None:
+    runner = make_runner()
+    rec = Recorder(delay=0.01)
+    await runner.handle("t", 1, i.Start(), rec.for_chat("a"))
+    await asyncio.gather(*(runner.handle("t", 1, i.Text("1"), rec.for_chat("a")) for _ in range(5)))
+    assert rec.max_active == 1
+    assert not runner._locks, "locks are dropped when nobody waits"
+
+
+async def test_conversations_run_in_parallel(make_runner: Callable[..., Runner]) -> None:
+    runner = make_runner()
+    rec = Recorder(delay=0.02)
+    await asyncio.gather(*(runner.handle("t", n, i.Start(), rec.for_chat(str(n))) for n in range(10)))
+    assert rec.max_active == 10
+
+
+async def test_first_language_is_negotiated_from_the_client(make_runner: Callable[..., Runner]) -> None:
+    runner = make_runner()
+    turn = await runner.handle("t", 1, i.Start(lang="en-GB"), Recorder().for_chat("a"))
+    assert turn.session is not None and turn.session.lang == "en"
+    turn = await runner.handle("t", 2, i.Text("hallo"), Recorder().for_chat("b"), client_lang="en")
+    assert turn.session is not None and turn.session.lang == "en"
+
+
+async def test_sessions_expire_after_inactivity(make_runner: Callable[..., Runner], clock: FrozenClock) -> None:
+    runner = make_runner()
+    rec = Recorder()
+    await runner.handle("t", 1, i.Start(), rec.for_chat("a"))
+    await runner.handle("t", 1, i.Text("1"), rec.for_chat("a"))
+    clock.advance(hours=25)
+    turn = await runner.handle("t", 1, i.Text("1"), rec.for_chat("a"))
+    assert turn.session is not None and turn.session.node == "start", "expired: a fresh start"
+
+
+async def test_sqlite_holds_no_text_and_no_ids(make_runner: Callable[..., Runner], tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "v.db")
+    runner = make_runner(store)
+    rec = Recorder()
+    canary = "kanarie-7f3a9 mijn naam is Fatima 0612345678"
+    await runner.handle("telegram", 987654321, i.Start(), rec.for_chat("a"))
+    await runner.handle("telegram", 987654321, i.Text(canary), rec.for_chat("a"))
+    await runner.handle("telegram", 987654321, i.Text("1"), rec.for_chat("a"))
+    await store.close()
+    raw = b"".join(p.read_bytes() for p in tmp_path.iterdir())
+    for secret in (b"kanarie-7f3a9", b"Fatima", b"0612345678", b"987654321"):
+        assert secret not in raw
+
+
+async def test_erase_removes_the_row(make_runner: Callable[..., Runner], tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "v.db")
+    runner = make_runner(store)
+    rec = Recorder()
+    await runner.handle("t", 5, i.Start(), rec.for_chat("a"))
+    assert await store.count() == 1
+    await runner.handle("t", 5, i.Text("wissen"), rec.for_chat("a"))
+    assert await store.count() == 0
+    assert runner.metrics.counts["erasures"] == 1
+    await store.close()
