@@ -11,7 +11,6 @@ import secrets
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from bot.config import Settings
 from bot.content.check import check, startup_errors
@@ -77,7 +76,13 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     problems = check(settings.dialogues, settings.locales, dt.date.today())
     bad = errors(problems)
     if args.format == "json":
-        print(json.dumps({"ok": not bad, "problems": [p.as_dict() for p in problems]}, ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                {"ok": not bad, "problems": [p.as_dict() for p in problems]},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
     else:
         for p in problems:
             print(p)
@@ -150,16 +155,16 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_telegram(args: argparse.Namespace, settings: Settings) -> int:
     """Run on Telegram (imported here so the terminal chat never loads the Telegram library)."""
-    from bot.transports.telegram import main as telegram_main
+    from bot.transports.telegram import main as telegram_main  # type: ignore[attr-defined,unused-ignore]
 
-    return telegram_main(build(settings), args)
+    return int(telegram_main(build(settings), args))
 
 
 def cmd_matrix(args: argparse.Namespace, settings: Settings) -> int:
     """Run on Matrix (imported here so the terminal chat never loads matrix-nio)."""
-    from bot.transports.matrix import main as matrix_main
+    from bot.transports.matrix import main as matrix_main  # type: ignore[import-not-found,unused-ignore]
 
-    return matrix_main(build(settings), args)
+    return int(matrix_main(build(settings), args))
 
 
 def parser() -> argparse.ArgumentParser:
@@ -194,7 +199,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `vrede` command."""
     args = parser().parse_args(argv)
     settings = Settings.from_env()
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     try:
         return int(args.func(args, settings))
     except ContentError as exc:

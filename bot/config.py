@@ -39,7 +39,9 @@ class Settings:
         tp = env.get("VREDE_TRUSTED_PERSONS")
         return cls(
             data_dir=Path(env.get("VREDE_DATA_DIR", "data")),
-            dialogues=Path(env["VREDE_DIALOGUES"]) if "VREDE_DIALOGUES" in env else _default("dialogues"),
+            dialogues=Path(env["VREDE_DIALOGUES"])
+            if "VREDE_DIALOGUES" in env
+            else _default("dialogues"),
             locales=Path(env["VREDE_LOCALES"]) if "VREDE_LOCALES" in env else _default("locales"),
             secret=env.get("VREDE_SECRET") or None,
             ttl_hours=float(env.get("VREDE_TTL_HOURS", "24")),

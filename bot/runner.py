@@ -5,10 +5,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import replace
-from typing import AsyncIterator
 
 from bot.engine import inputs as i
 from bot.engine.engine import Engine, Turn
@@ -64,7 +63,11 @@ class Runner:
                 self._locks[key] = (lock, users - 1)
 
     async def handle(
-        self, platform: str, chat_id: str | int, inp: i.Input, deliver: Deliver,
+        self,
+        platform: str,
+        chat_id: str | int,
+        inp: i.Input,
+        deliver: Deliver,
         client_lang: str | None = None,
     ) -> Turn:
         """Run one input through the engine and deliver the replies, under the lock."""
@@ -100,4 +103,9 @@ class Runner:
             self.metrics.inc("danger_screens")
         if turn.session is None:
             self.metrics.inc("erasures")
-        log.debug("turn: input=%s replies=%d urgent=%s", type(inp).__name__, len(turn.replies), turn.urgent)
+        log.debug(
+            "turn: input=%s replies=%d urgent=%s",
+            type(inp).__name__,
+            len(turn.replies),
+            turn.urgent,
+        )

@@ -66,7 +66,11 @@ def clock() -> FrozenClock:
 def make_runner(engine: Engine, catalogs: Catalogs, clock: FrozenClock) -> Callable[..., Runner]:
     def make(store: object | None = None) -> Runner:
         return Runner(
-            engine, store or MemoryStore(), Keyer(b"test-secret-0123456789"), catalogs.negotiate, clock
+            engine,
+            store or MemoryStore(),
+            Keyer(b"test-secret-0123456789"),
+            catalogs.negotiate,
+            clock,
         )
 
     return make

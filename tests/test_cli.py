@@ -12,13 +12,24 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def vrede(*args: str, stdin: str = "", env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    full_env = {**os.environ, "VREDE_DATA_DIR": str(ROOT / ".pytest_cache" / "cli-data"), **(env or {})}
+def vrede(
+    *args: str, stdin: str = "", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    full_env = {
+        **os.environ,
+        "VREDE_DATA_DIR": str(ROOT / ".pytest_cache" / "cli-data"),
+        **(env or {}),
+    }
     for name in ("TELEGRAM_TOKEN", "MATRIX_HOMESERVER"):
         full_env.pop(name, None)
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args], input=stdin, capture_output=True, text=True,
-        cwd=ROOT, env=full_env, timeout=60,
+        [sys.executable, "-m", "bot.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=full_env,
+        timeout=60,
     )
 
 
@@ -30,7 +41,9 @@ def test_check_passes_on_the_shipped_dialogue() -> None:
 
 def test_check_fails_with_places_and_json(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "tests/data/minimal", tmp_path / "dialogues")
-    (tmp_path / "dialogues/nodes.yaml").write_text("nodes:\n  start:\n    text: [\n", encoding="utf-8")
+    (tmp_path / "dialogues/nodes.yaml").write_text(
+        "nodes:\n  start:\n    text: [\n", encoding="utf-8"
+    )
     env = {"VREDE_DIALOGUES": str(tmp_path / "dialogues"), "VREDE_LOCALES": str(tmp_path / "none")}
     result = vrede("check", env=env)
     assert result.returncode == 1
@@ -41,7 +54,9 @@ def test_check_fails_with_places_and_json(tmp_path: Path) -> None:
 
 def test_broken_dialogue_stops_chat_without_a_traceback(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "tests/data/minimal", tmp_path / "dialogues")
-    (tmp_path / "dialogues/extra.yaml").write_text("nodes:\n  x:\n    text: X\n    options: []\n", encoding="utf-8")
+    (tmp_path / "dialogues/extra.yaml").write_text(
+        "nodes:\n  x:\n    text: X\n    options: []\n", encoding="utf-8"
+    )
     result = vrede("chat", env={"VREDE_DIALOGUES": str(tmp_path / "dialogues")})
     assert result.returncode == 1
     assert "dead_end" in result.stderr and "Traceback" not in result.stderr

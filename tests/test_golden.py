@@ -67,7 +67,9 @@ class Literal(str):
 
 
 def _literal(dumper: yaml.SafeDumper, data: Literal) -> yaml.Node:
-    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|" if "\n" in data else None)
+    return dumper.represent_scalar(
+        "tag:yaml.org,2002:str", data, style="|" if "\n" in data else None
+    )
 
 
 yaml.SafeDumper.add_representer(Literal, _literal)
@@ -97,9 +99,15 @@ def test_golden(path: Path, golden_engine: Engine, request: pytest.FixtureReques
     if request.config.getoption("--update-golden"):
         for step, replies in zip(spec["steps"], got, strict=True):
             step["expect"] = replies
-        header = "".join(line + "\n" for line in path.read_text(encoding="utf-8").splitlines() if line.startswith("#"))
+        header = "".join(
+            line + "\n"
+            for line in path.read_text(encoding="utf-8").splitlines()
+            if line.startswith("#")
+        )
         body = yaml.safe_dump(_blockify(spec), allow_unicode=True, sort_keys=False, width=100)
         path.write_text(header + body, encoding="utf-8")
         return
     for n, (step, replies) in enumerate(zip(spec["steps"], got, strict=True)):
-        assert replies == step.get("expect"), f"{path.name} step {n + 1} ({step['input']}): run pytest --update-golden and review the diff"
+        assert replies == step.get("expect"), (
+            f"{path.name} step {n + 1} ({step['input']}): run pytest --update-golden and review the diff"
+        )

@@ -46,11 +46,15 @@ async def test_one_update_per_conversation_at_a_time(make_runner: Callable[..., 
 async def test_conversations_run_in_parallel(make_runner: Callable[..., Runner]) -> None:
     runner = make_runner()
     rec = Recorder(delay=0.02)
-    await asyncio.gather(*(runner.handle("t", n, i.Start(), rec.for_chat(str(n))) for n in range(10)))
+    await asyncio.gather(
+        *(runner.handle("t", n, i.Start(), rec.for_chat(str(n))) for n in range(10))
+    )
     assert rec.max_active == 10
 
 
-async def test_first_language_is_negotiated_from_the_client(make_runner: Callable[..., Runner]) -> None:
+async def test_first_language_is_negotiated_from_the_client(
+    make_runner: Callable[..., Runner],
+) -> None:
     runner = make_runner()
     turn = await runner.handle("t", 1, i.Start(lang="en-GB"), Recorder().for_chat("a"))
     assert turn.session is not None and turn.session.lang == "en"
@@ -58,7 +62,9 @@ async def test_first_language_is_negotiated_from_the_client(make_runner: Callabl
     assert turn.session is not None and turn.session.lang == "en"
 
 
-async def test_sessions_expire_after_inactivity(make_runner: Callable[..., Runner], clock: FrozenClock) -> None:
+async def test_sessions_expire_after_inactivity(
+    make_runner: Callable[..., Runner], clock: FrozenClock
+) -> None:
     runner = make_runner()
     rec = Recorder()
     await runner.handle("t", 1, i.Start(), rec.for_chat("a"))
@@ -68,7 +74,9 @@ async def test_sessions_expire_after_inactivity(make_runner: Callable[..., Runne
     assert turn.session is not None and turn.session.node == "start", "expired: a fresh start"
 
 
-async def test_sqlite_holds_no_text_and_no_ids(make_runner: Callable[..., Runner], tmp_path: Path) -> None:
+async def test_sqlite_holds_no_text_and_no_ids(
+    make_runner: Callable[..., Runner], tmp_path: Path
+) -> None:
     store = SqliteStore(tmp_path / "v.db")
     runner = make_runner(store)
     rec = Recorder()

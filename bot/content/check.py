@@ -27,7 +27,9 @@ def check(dialogues: Path, locales: Path | None, today: dt.date) -> list[Problem
         try:
             tr = Catalogs.load(locales)
         except Exception as exc:  # any broken catalog is a finding, not a crash
-            problems.append(Problem("error", "catalog", f"cannot load catalogs: {exc}", str(locales)))
+            problems.append(
+                Problem("error", "catalog", f"cannot load catalogs: {exc}", str(locales))
+            )
         problems += _translations(loaded.sources, locales, tr.languages)
     if loaded.dialogue is not None:
         problems += _findings(loaded.dialogue, loaded.lexicons, tr, today)
@@ -42,7 +44,9 @@ def startup_errors(loaded: Loaded, tr: Translator, today: dt.date) -> list[Probl
     return [p for p in problems if p.severity == "error"]
 
 
-def _findings(d: Dialogue, lexicons: dict[str, Lexicon], tr: Translator, today: dt.date) -> list[Problem]:
+def _findings(
+    d: Dialogue, lexicons: dict[str, Lexicon], tr: Translator, today: dt.date
+) -> list[Problem]:
     out = []
     for f in validate(d, lexicons, tr, today):
         origin = d.origins.get(f.where)
@@ -58,14 +62,32 @@ def _lexicon_examples(loaded: Loaded) -> list[Problem]:
         lex = loaded.lexicons[src.data["language"]]
         for n, phrase in enumerate(src.data.get("must_match", [])):
             if not lex.hits(phrase):
-                out.append(Problem("error", "danger_miss", f"'{phrase}' must trigger the acute-danger screen but does not", src.file, src.line(("must_match", n))))
+                out.append(
+                    Problem(
+                        "error",
+                        "danger_miss",
+                        f"'{phrase}' must trigger the acute-danger screen but does not",
+                        src.file,
+                        src.line(("must_match", n)),
+                    )
+                )
         for n, phrase in enumerate(src.data.get("must_not_match", [])):
             if hits := lex.hits(phrase):
-                out.append(Problem("error", "danger_false_alarm", f"'{phrase}' must not trigger, but matches {hits}", src.file, src.line(("must_not_match", n))))
+                out.append(
+                    Problem(
+                        "error",
+                        "danger_false_alarm",
+                        f"'{phrase}' must not trigger, but matches {hits}",
+                        src.file,
+                        src.line(("must_not_match", n)),
+                    )
+                )
     return out
 
 
-def _translations(sources: list[Source], locales: Path, languages: tuple[str, ...]) -> list[Problem]:
+def _translations(
+    sources: list[Source], locales: Path, languages: tuple[str, ...]
+) -> list[Problem]:
     """Per language: missing and fuzzy entries (warnings), broken placeholders or numbers (errors)."""
     wanted = [(src, m) for src in sources for m in messages(src)]
     out: list[Problem] = []
@@ -73,7 +95,11 @@ def _translations(sources: list[Source], locales: Path, languages: tuple[str, ..
         if lang == SOURCE:
             continue
         path = po_path(locales, lang)
-        name = str(path.relative_to(locales.parent)) if path.is_relative_to(locales.parent) else str(path)
+        name = (
+            str(path.relative_to(locales.parent))
+            if path.is_relative_to(locales.parent)
+            else str(path)
+        )
         if not path.exists():
             out.append(Problem("warning", "untranslated", f"no catalog for '{lang}'", name))
             continue
@@ -87,9 +113,23 @@ def _translations(sources: list[Source], locales: Path, languages: tuple[str, ..
             fuzzy += entry.fuzzy
             out += _compare(msg.context, msg.text, entry.text, name, entry.line)
         if missing:
-            out.append(Problem("warning", "untranslated", f"'{lang}': {missing} of {len(wanted)} texts not translated", name))
+            out.append(
+                Problem(
+                    "warning",
+                    "untranslated",
+                    f"'{lang}': {missing} of {len(wanted)} texts not translated",
+                    name,
+                )
+            )
         if fuzzy:
-            out.append(Problem("warning", "fuzzy", f"'{lang}': {fuzzy} texts are stale (fuzzy) and not shown", name))
+            out.append(
+                Problem(
+                    "warning",
+                    "fuzzy",
+                    f"'{lang}': {fuzzy} texts are stale (fuzzy) and not shown",
+                    name,
+                )
+            )
     return out
 
 
@@ -98,8 +138,26 @@ def _compare(context: str, source: str, text: str, file: str, line: int) -> list
     out = []
     if placeholders(text) != placeholders(source):
         want = ", ".join(f"{{{p}}}" for p in sorted(placeholders(source))) or "none"
-        out.append(Problem("error", "placeholder", f"{context}: placeholders differ from the source (expected {want})", file, line, node))
+        out.append(
+            Problem(
+                "error",
+                "placeholder",
+                f"{context}: placeholders differ from the source (expected {want})",
+                file,
+                line,
+                node,
+            )
+        )
     if phone_numbers(text) != phone_numbers(source):
         src = ", ".join(phone_numbers(source)) or "none"
-        out.append(Problem("error", "phone_mismatch", f"{context}: numbers {phone_numbers(text)} differ from the source ({src}); use the placeholders", file, line, node))
+        out.append(
+            Problem(
+                "error",
+                "phone_mismatch",
+                f"{context}: numbers {phone_numbers(text)} differ from the source ({src}); use the placeholders",
+                file,
+                line,
+                node,
+            )
+        )
     return out

@@ -43,10 +43,15 @@ def load(folder: Path) -> Loaded:
     base = folder.parent
     sources = _read_all(dialogue_files(folder), base, _schema(folder / "schema.json"), problems)
     lex_sources = _read_all(
-        sorted((folder / "danger").glob("*.yaml")), base, _schema(folder / "danger/schema.json"),
+        sorted((folder / "danger").glob("*.yaml")),
+        base,
+        _schema(folder / "danger/schema.json"),
         problems,
     )
-    lexicons = {s.data["language"]: Lexicon.build(s.data["language"], s.data["phrases"]) for s in lex_sources}
+    lexicons = {
+        s.data["language"]: Lexicon.build(s.data["language"], s.data["phrases"])
+        for s in lex_sources
+    }
     dialogue = None if errors(problems) else _build(sources, problems)
     return Loaded(dialogue, lexicons, sources, lex_sources, problems)
 
@@ -94,7 +99,7 @@ def _schema_message(err: jsonschema.ValidationError) -> str:
         return "an option needs either 'goto' or 'action' (not both)"
     if err.validator == "type" and isinstance(err.instance, bool):
         return f"{err.instance} is read as yes/no: put the value in quotes"
-    if err.validator == "pattern" and "pattern" in err.schema:
+    if err.validator == "pattern":
         return f"{err.instance!r} has the wrong form"
     return err.message
 
@@ -113,33 +118,67 @@ def _build(sources: list[Source], problems: list[Problem]) -> Dialogue | None:
             problems.append(Problem("error", "missing_setting", f"'{key}' is not set in any file"))
     if errors(problems):
         return None
-    digest = hashlib.sha256(json.dumps([s.data for s in sources], sort_keys=True, default=str).encode())
+    digest = hashlib.sha256(
+        json.dumps([s.data for s in sources], sort_keys=True, default=str).encode()
+    )
     commands = {n: _command(n, c) for n, c in meta["commands"].items()}
     return Dialogue(
-        version=digest.hexdigest()[:12], entry=meta["entry"], danger_node=meta["danger_node"],
-        help_node=meta["help_node"], nodes=nodes, contacts=contacts, commands=commands,
-        system=dict(meta["system"]), entry_codes=dict(meta["entry_codes"]), origins=origins,
+        version=digest.hexdigest()[:12],
+        entry=meta["entry"],
+        danger_node=meta["danger_node"],
+        help_node=meta["help_node"],
+        nodes=nodes,
+        contacts=contacts,
+        commands=commands,
+        system=dict(meta["system"]),
+        entry_codes=dict(meta["entry_codes"]),
+        origins=origins,
     )
 
 
-def _meta(src: Source, meta: dict[str, Any], origins: dict[str, Origin], problems: list[Problem]) -> None:
+def _meta(
+    src: Source, meta: dict[str, Any], origins: dict[str, Origin], problems: list[Problem]
+) -> None:
     for key in (*META_KEYS, "commands", "system", "entry_codes"):
         if key not in src.data:
             continue
         if key in META_KEYS:
             if key in meta:
-                problems.append(Problem("error", "duplicate_setting", f"'{key}' is set twice", src.file, src.line((key,))))
+                problems.append(
+                    Problem(
+                        "error",
+                        "duplicate_setting",
+                        f"'{key}' is set twice",
+                        src.file,
+                        src.line((key,)),
+                    )
+                )
             meta[key] = src.data[key]
             origins[f"setting:{key}"] = Origin(src.file, src.line((key,)))
             continue
         for name, value in src.data[key].items():
             if name in meta[key]:
-                problems.append(Problem("error", "duplicate_id", f"{key} '{name}' is defined twice", src.file, src.line((key, name))))
+                problems.append(
+                    Problem(
+                        "error",
+                        "duplicate_id",
+                        f"{key} '{name}' is defined twice",
+                        src.file,
+                        src.line((key, name)),
+                    )
+                )
             meta[key][name] = value
             origins[f"{key}:{name}"] = Origin(src.file, src.line((key, name)))
 
 
-def _collect(src: Source, section: str, into: dict[str, Any], origins: dict[str, Origin], problems: list[Problem], make: Any) -> None:
+def _collect(
+    src: Source,
+    section: str,
+    into: dict[str, Any],
+    origins: dict[str, Origin],
+    problems: list[Problem],
+    make: Any,
+) -> None:
     kind = section[:-1]
     for ident, raw in src.data.get(section, {}).items():
         line = src.line((section, ident))
@@ -155,7 +194,9 @@ def _collect(src: Source, section: str, into: dict[str, Any], origins: dict[str,
             continue
         origins[f"{kind}:{ident}"] = Origin(src.file, line)
         for n, opt in enumerate(raw.get("options", []) if kind == "node" else []):
-            origins[f"option:{ident}.{opt['id']}"] = Origin(src.file, src.line((section, ident, "options", n)))
+            origins[f"option:{ident}.{opt['id']}"] = Origin(
+                src.file, src.line((section, ident, "options", n))
+            )
 
 
 def _node(ident: str, raw: dict[str, Any]) -> Node:
@@ -166,7 +207,14 @@ def _node(ident: str, raw: dict[str, Any]) -> Node:
     seen = [o.id for o in options]
     if len(set(seen)) != len(seen):
         raise ValueError(f"option ids repeat on node '{ident}': {', '.join(seen)}")
-    return Node(ident, raw["text"].strip(), options, tuple(raw.get("contacts", ())), raw.get("handoff"), bool(raw.get("urgent", False)))
+    return Node(
+        ident,
+        raw["text"].strip(),
+        options,
+        tuple(raw.get("contacts", ())),
+        raw.get("handoff"),
+        bool(raw.get("urgent", False)),
+    )
 
 
 def _contact(ident: str, raw: dict[str, Any]) -> Contact:
@@ -175,8 +223,17 @@ def _contact(ident: str, raw: dict[str, Any]) -> Contact:
     except ValueError:
         raise ValueError(f"last_verified {raw['last_verified']!r} is not a date") from None
     return Contact(
-        ident, raw["name"], raw.get("phone"), raw.get("url"), raw["cost"], raw["anonymity"],
-        _hours(raw), raw.get("note", "").strip(), raw["source"], verified, bool(raw.get("urgent", False)),
+        ident,
+        raw["name"],
+        raw.get("phone"),
+        raw.get("url"),
+        raw["cost"],
+        raw["anonymity"],
+        _hours(raw),
+        raw.get("note", "").strip(),
+        raw["source"],
+        verified,
+        bool(raw.get("urgent", False)),
     )
 
 
@@ -190,7 +247,7 @@ def _hours(raw: dict[str, Any]) -> Hours | None:
         tz = ZoneInfo(raw.get("timezone", "Europe/Amsterdam"))
     except (ZoneInfoNotFoundError, ValueError):
         raise ValueError(f"unknown timezone {raw.get('timezone')!r}") from None
-    intervals = []
+    intervals: list[Interval] = []
     for item in spec:
         days, _, span = item.partition(" ")
         start, _, end = span.partition("-")
@@ -203,4 +260,3 @@ def _hours(raw: dict[str, Any]) -> Hours | None:
 
 def _command(name: str, raw: dict[str, Any]) -> Command:
     return Command(name, raw["label"], tuple(raw.get("words", ())), bool(raw.get("button", False)))  # type: ignore[arg-type]
-

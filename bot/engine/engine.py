@@ -188,7 +188,11 @@ class Engine:
         if words is None:
             words = {}
             for cmd in self.dialogue.commands.values():
-                for w in (cmd.name, *cmd.words, *self._tr_words(lang, f"command.{cmd.name}.words", cmd.words)):
+                for w in (
+                    cmd.name,
+                    *cmd.words,
+                    *self._tr_words(lang, f"command.{cmd.name}.words", cmd.words),
+                ):
                     words.setdefault(normalise(w), cmd.name)
             self._command_words[lang] = words
         return words.get(norm)
@@ -198,20 +202,25 @@ class Engine:
         word = norm.strip()
         if word.isdigit() and 1 <= int(word) <= len(node.options):
             return node.options[int(word) - 1]
-        found = {oid for oid, phrases in self._matcher(s.lang, node) if any(p in norm for p in phrases)}
+        found = {
+            oid for oid, phrases in self._matcher(s.lang, node) if any(p in norm for p in phrases)
+        }
         return node.option(found.pop()) if len(found) == 1 else None
 
     def _matcher(self, lang: str, node: Node) -> list[tuple[str, tuple[str, ...]]]:
         key = (lang, node.id)
         if key not in self._matchers:
-            self._matchers[key] = [
-                (o.id, self._phrases(lang, node, o)) for o in node.options
-            ]
+            self._matchers[key] = [(o.id, self._phrases(lang, node, o)) for o in node.options]
         return self._matchers[key]
 
     def _phrases(self, lang: str, node: Node, o: Option) -> tuple[str, ...]:
         label = self._t(lang, f"{node.id}.option.{o.id}", o.label)
-        raw = (o.label, label, *o.routes, *self._tr_words(lang, f"{node.id}.route.{o.id}", o.routes))
+        raw = (
+            o.label,
+            label,
+            *o.routes,
+            *self._tr_words(lang, f"{node.id}.route.{o.id}", o.routes),
+        )
         return tuple({n for w in raw if (n := normalise(w)).strip()})
 
     def _tr_words(self, lang: str, context: str, words: tuple[str, ...]) -> list[str]:
@@ -239,7 +248,9 @@ class Engine:
         parts = list(notes)
         if body or not notes:
             parts.append(self._t(s.lang, f"{node.id}.text", node.text))
-            parts.extend(self._contact(s.lang, self.dialogue.contacts[c], now) for c in node.contacts)
+            parts.extend(
+                self._contact(s.lang, self.dialogue.contacts[c], now) for c in node.contacts
+            )
         buttons = tuple(
             Button(o.id, self._t(s.lang, f"{node.id}.option.{o.id}", o.label)) for o in node.options
         )
@@ -248,11 +259,15 @@ class Engine:
             for c in (self.dialogue.contacts[cid] for cid in node.contacts)
         )
         urgent = node.urgent and body
-        return self._message(s, node.id, "\n\n".join(parts), now, buttons, cards=cards, urgent=urgent)
+        return self._message(
+            s, node.id, "\n\n".join(parts), now, buttons, cards=cards, urgent=urgent
+        )
 
     def _language_screen(self, s: Session, now: dt.datetime, note: str | None = None) -> Message:
         text = "\n\n".join(p for p in (note, self._sys(s, "choose_language")) if p)
-        buttons = tuple(Button(f"lang.{code}", self.tr.native_name(code)) for code in self.tr.languages)
+        buttons = tuple(
+            Button(f"lang.{code}", self.tr.native_name(code)) for code in self.tr.languages
+        )
         return self._message(s, s.node, text, now, buttons)
 
     def _message(

@@ -22,12 +22,26 @@ MAX_WORDS = 80
 MAX_SENTENCE = 15.0
 STALE_AFTER = dt.timedelta(days=365)
 SYSTEM_KEYS = {
-    "emergency": {"emergency"}, "not_understood": set(), "stale": set(), "only_text": set(),
-    "choose_language": set(), "erased": set(), "resumed_restart": set(), "not_reviewed": set(),
-    "open_always": set(), "open_now": {"time"}, "opens_today": {"time"},
-    "opens_tomorrow": {"time"}, "opens_day": {"day", "time"}, "closed": set(),
-    "cost_free": set(), "cost_local": set(), "cost_paid": set(), "anon_anonymous": set(),
-    "anon_advice_anonymous": set(), "anon_named": set(),
+    "emergency": {"emergency"},
+    "not_understood": set(),
+    "stale": set(),
+    "only_text": set(),
+    "choose_language": set(),
+    "erased": set(),
+    "resumed_restart": set(),
+    "not_reviewed": set(),
+    "open_always": set(),
+    "open_now": {"time"},
+    "opens_today": {"time"},
+    "opens_tomorrow": {"time"},
+    "opens_day": {"day", "time"},
+    "closed": set(),
+    "cost_free": set(),
+    "cost_local": set(),
+    "cost_paid": set(),
+    "anon_anonymous": set(),
+    "anon_advice_anonymous": set(),
+    "anon_named": set(),
 }
 
 
@@ -58,15 +72,30 @@ def _settings(d: Dialogue) -> Iterator[Finding]:
     for key in ("entry", "danger_node", "help_node"):
         target = getattr(d, key)
         if target not in d.nodes:
-            yield Finding("error", "missing_node", f"'{key}' names node '{target}', which does not exist", f"setting:{key}")
+            yield Finding(
+                "error",
+                "missing_node",
+                f"'{key}' names node '{target}', which does not exist",
+                f"setting:{key}",
+            )
     for code, target in d.entry_codes.items():
         if target not in d.nodes:
-            yield Finding("error", "missing_node", f"entry code '{code}' leads to missing node '{target}'", f"entry_codes:{code}")
+            yield Finding(
+                "error",
+                "missing_node",
+                f"entry code '{code}' leads to missing node '{target}'",
+                f"entry_codes:{code}",
+            )
     for key, needed in SYSTEM_KEYS.items():
         if key not in d.system:
             yield Finding("error", "missing_system_text", f"system text '{key}' is missing")
         elif not needed <= placeholders(d.system[key]) or "112" in d.system[key]:
-            yield Finding("error", "placeholder", f"system text '{key}' must use {sorted(needed)} and write 112 as {{emergency}}", f"system:{key}")
+            yield Finding(
+                "error",
+                "placeholder",
+                f"system text '{key}' must use {sorted(needed)} and write 112 as {{emergency}}",
+                f"system:{key}",
+            )
     for name in ("restart", "erase", "danger", "language", "help"):
         if name not in d.commands:
             yield Finding("error", "missing_command", f"global command '{name}' is not defined")
@@ -77,12 +106,30 @@ def _links(d: Dialogue) -> Iterator[Finding]:
     for node in d.nodes.values():
         for opt in node.options:
             if opt.goto is not None and opt.goto not in d.nodes:
-                yield Finding("error", "missing_node", f"option '{opt.id}' goes to missing node '{opt.goto}'", f"option:{node.id}.{opt.id}", node.id)
+                yield Finding(
+                    "error",
+                    "missing_node",
+                    f"option '{opt.id}' goes to missing node '{opt.goto}'",
+                    f"option:{node.id}.{opt.id}",
+                    node.id,
+                )
         for cid in node.contacts:
             if cid not in d.contacts:
-                yield Finding("error", "missing_contact", f"contact '{cid}' does not exist", f"node:{node.id}", node.id)
+                yield Finding(
+                    "error",
+                    "missing_contact",
+                    f"contact '{cid}' does not exist",
+                    f"node:{node.id}",
+                    node.id,
+                )
         for name in placeholders(node.text) - known:
-            yield Finding("error", "placeholder", f"unknown placeholder {{{name}}}", f"node:{node.id}", node.id)
+            yield Finding(
+                "error",
+                "placeholder",
+                f"unknown placeholder {{{name}}}",
+                f"node:{node.id}",
+                node.id,
+            )
 
 
 def _edges(d: Dialogue, node: Node) -> list[str]:
@@ -99,13 +146,25 @@ def _reachable(d: Dialogue) -> Iterator[Finding]:
                 seen.add(nxt)
                 todo.append(nxt)
     for nid in d.nodes.keys() - seen:
-        yield Finding("error", "unreachable", f"node '{nid}' cannot be reached from the start", f"node:{nid}", nid)
+        yield Finding(
+            "error",
+            "unreachable",
+            f"node '{nid}' cannot be reached from the start",
+            f"node:{nid}",
+            nid,
+        )
 
 
 def _dead_ends(d: Dialogue) -> Iterator[Finding]:
     for node in d.nodes.values():
         if not node.options:
-            yield Finding("error", "dead_end", f"node '{node.id}' has no options: add a way forward or back", f"node:{node.id}", node.id)
+            yield Finding(
+                "error",
+                "dead_end",
+                f"node '{node.id}' has no options: add a way forward or back",
+                f"node:{node.id}",
+                node.id,
+            )
 
 
 def _help_distance(d: Dialogue) -> Iterator[Finding]:
@@ -117,7 +176,13 @@ def _help_distance(d: Dialogue) -> Iterator[Finding]:
             if near and min(near) < dist.get(node.id, HELP_STEPS + 1):
                 dist[node.id] = min(near)
     for nid in d.nodes.keys() - dist.keys():
-        yield Finding("error", "help_too_far", f"no help route within {HELP_STEPS} steps of node '{nid}'", f"node:{nid}", nid)
+        yield Finding(
+            "error",
+            "help_too_far",
+            f"no help route within {HELP_STEPS} steps of node '{nid}'",
+            f"node:{nid}",
+            nid,
+        )
 
 
 def _labels(d: Dialogue, lexicons: Mapping[str, Lexicon]) -> Iterator[Finding]:
@@ -127,12 +192,30 @@ def _labels(d: Dialogue, lexicons: Mapping[str, Lexicon]) -> Iterator[Finding]:
         for opt in node.options:
             where = f"option:{node.id}.{opt.id}"
             if len(opt.label) > MAX_LABEL:
-                yield Finding("error", "label_too_long", f"label of '{opt.id}' has {len(opt.label)} characters; a button shows about {MAX_LABEL}", where, node.id)
+                yield Finding(
+                    "error",
+                    "label_too_long",
+                    f"label of '{opt.id}' has {len(opt.label)} characters; a button shows about {MAX_LABEL}",
+                    where,
+                    node.id,
+                )
             if normalise(opt.label) in words:
-                yield Finding("error", "label_collision", f"label '{opt.label}' is also a global command word", where, node.id)
+                yield Finding(
+                    "error",
+                    "label_collision",
+                    f"label '{opt.label}' is also a global command word",
+                    where,
+                    node.id,
+                )
             leads_to_danger = opt.action == "danger" or opt.goto == d.danger_node
             if not leads_to_danger and any(lex.matches(normalise(opt.label)) for lex in danger):
-                yield Finding("error", "label_collision", f"label '{opt.label}' contains a danger word: typing it would open the acute-danger screen", where, node.id)
+                yield Finding(
+                    "error",
+                    "label_collision",
+                    f"label '{opt.label}' contains a danger word: typing it would open the acute-danger screen",
+                    where,
+                    node.id,
+                )
 
 
 def _lengths(d: Dialogue, lexicons: Mapping[str, Lexicon], tr: Translator) -> Iterator[Finding]:
@@ -144,13 +227,24 @@ def _lengths(d: Dialogue, lexicons: Mapping[str, Lexicon], tr: Translator) -> It
             s = Session(node.id, lang, d.version, 0, 0)
             reply = engine.show(s, now)
             if len(reply.text) > MAX_TEXT:
-                    yield Finding("error", "text_too_long", f"message in '{lang}' has {len(reply.text)} characters; Telegram allows {MAX_TEXT}", f"node:{node.id}", node.id)
+                yield Finding(
+                    "error",
+                    "text_too_long",
+                    f"message in '{lang}' has {len(reply.text)} characters; Telegram allows {MAX_TEXT}",
+                    f"node:{node.id}",
+                    node.id,
+                )
 
 
 def _stale_contacts(d: Dialogue, today: dt.date) -> Iterator[Finding]:
     for c in d.contacts.values():
         if today - c.last_verified > STALE_AFTER:
-            yield Finding("warning", "contact_stale", f"contact '{c.id}' was last verified on {c.last_verified}: check it again", f"contact:{c.id}")
+            yield Finding(
+                "warning",
+                "contact_stale",
+                f"contact '{c.id}' was last verified on {c.last_verified}: check it again",
+                f"contact:{c.id}",
+            )
 
 
 _SENTENCE = re.compile(r"[.!?:]+(?:\s|$)")
@@ -168,6 +262,18 @@ def _readability(d: Dialogue) -> Iterator[Finding]:
     for node in d.nodes.values():
         words, avg = readability(node.text)
         if words > MAX_WORDS:
-            yield Finding("warning", "readability", f"text has {words} words; keep a message under about {MAX_WORDS} (B1)", f"node:{node.id}", node.id)
+            yield Finding(
+                "warning",
+                "readability",
+                f"text has {words} words; keep a message under about {MAX_WORDS} (B1)",
+                f"node:{node.id}",
+                node.id,
+            )
         if avg > MAX_SENTENCE:
-            yield Finding("warning", "readability", f"sentences average {avg:.1f} words; keep it at most {MAX_SENTENCE:.0f} (B1)", f"node:{node.id}", node.id)
+            yield Finding(
+                "warning",
+                "readability",
+                f"sentences average {avg:.1f} words; keep it at most {MAX_SENTENCE:.0f} (B1)",
+                f"node:{node.id}",
+                node.id,
+            )

@@ -71,14 +71,19 @@ def describe(code: str, review: dict[str, Any] | None) -> Language:
         loc = Locale.parse(code)
     except (UnknownLocaleError, ValueError):
         loc = Locale.parse("en")
-    native = (loc.get_display_name(loc) or code)
+    native = loc.get_display_name(loc) or code
     native = native[:1].upper() + native[1:]
     days = tuple(loc.days["format"]["wide"][d] for d in range(7))
     review = review or {}
     reviewed = code == SOURCE or review.get("status") == "reviewed"
     return Language(
-        code, native, loc.character_order == "right-to-left", days, reviewed,
-        str(review.get("by") or ""), str(review.get("date") or ""),
+        code,
+        native,
+        loc.character_order == "right-to-left",
+        days,
+        reviewed,
+        str(review.get("by") or ""),
+        str(review.get("date") or ""),
     )
 
 
@@ -93,7 +98,9 @@ class Catalogs:
     def load(cls, locales: Path) -> Catalogs:
         """Read locales/languages.yaml and each language's catalog (fuzzy entries skipped)."""
         spec = yaml.safe_load((locales / "languages.yaml").read_text(encoding="utf-8")) or {}
-        languages = [describe(item["code"], item.get("review")) for item in spec.get("languages", [])]
+        languages = [
+            describe(item["code"], item.get("review")) for item in spec.get("languages", [])
+        ]
         if not any(lang.code == SOURCE for lang in languages):
             languages.insert(0, describe(SOURCE, None))
         texts: dict[str, dict[tuple[str, str], str]] = {}

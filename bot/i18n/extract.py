@@ -29,21 +29,41 @@ def messages(src: Source) -> Iterator[Msg]:
     for name, cmd in data.get("commands", {}).items():
         yield Msg(f"command.{name}.label", cmd["label"], src.line(("commands", name)))
         if cmd.get("words"):
-            yield Msg(f"command.{name}.words", " | ".join(cmd["words"]), src.line(("commands", name, "words")), ROUTE_COMMENT)
+            yield Msg(
+                f"command.{name}.words",
+                " | ".join(cmd["words"]),
+                src.line(("commands", name, "words")),
+                ROUTE_COMMENT,
+            )
     for nid, node in data.get("nodes", {}).items():
         yield Msg(f"{nid}.text", node["text"].strip(), src.line(("nodes", nid, "text")))
         for n, opt in enumerate(node.get("options", [])):
             path = ("nodes", nid, "options", n)
-            yield Msg(f"{nid}.option.{opt['id']}", opt["label"], src.line(path), "Button label: keep it short.")
+            yield Msg(
+                f"{nid}.option.{opt['id']}",
+                opt["label"],
+                src.line(path),
+                "Button label: keep it short.",
+            )
             if opt.get("routes"):
-                yield Msg(f"{nid}.route.{opt['id']}", " | ".join(opt["routes"]), src.line((*path, "routes")), ROUTE_COMMENT)
+                yield Msg(
+                    f"{nid}.route.{opt['id']}",
+                    " | ".join(opt["routes"]),
+                    src.line((*path, "routes")),
+                    ROUTE_COMMENT,
+                )
     for cid, contact in data.get("contacts", {}).items():
         if contact.get("note", "").strip():
-            yield Msg(f"contact.{cid}.note", contact["note"].strip(), src.line(("contacts", cid, "note")))
+            yield Msg(
+                f"contact.{cid}.note", contact["note"].strip(), src.line(("contacts", cid, "note"))
+            )
 
 
 def extract_yaml(
-    fileobj: IO[bytes], keywords: Mapping[str, Any], comment_tags: Collection[str], options: Mapping[str, Any]
+    fileobj: IO[bytes],
+    keywords: Mapping[str, Any],
+    comment_tags: Collection[str],
+    options: Mapping[str, Any],
 ) -> Iterator[tuple[int, str, tuple[str, str], list[str]]]:
     """Babel extraction method: `pybabel extract -F babel.cfg`. Yields pgettext-style entries."""
     try:

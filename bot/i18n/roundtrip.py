@@ -27,7 +27,9 @@ def extract(dialogues: Path, locales: Path) -> tuple[Path, int]:
         src = parse(path.read_text(encoding="utf-8"), str(path.relative_to(base)))
         for msg in messages(src):
             pot.add(
-                msg.text, locations=[(src.file, msg.line)], context=msg.context,
+                msg.text,
+                locations=[(src.file, msg.line)],
+                context=msg.context,
                 auto_comments=[msg.comment] if msg.comment else [],
             )
     out = locales / "messages.pot"

@@ -70,7 +70,9 @@ class SqliteStore:
 
     async def purge(self, now: int) -> int:
         """Delete expired rows."""
-        cur = await self.run(lambda db: db.execute("DELETE FROM sessions WHERE expires <= ?", (now,)))
+        cur = await self.run(
+            lambda db: db.execute("DELETE FROM sessions WHERE expires <= ?", (now,))
+        )
         return int(cur.rowcount)
 
     async def count(self) -> int:
@@ -80,6 +82,7 @@ class SqliteStore:
 
     async def close(self) -> None:
         """Checkpoint the WAL into the main file and close."""
+
         def shut(db: sqlite3.Connection) -> None:
             db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             db.close()

@@ -39,7 +39,9 @@ def test_broken_fixture(case: Path, tmp_path: Path) -> None:
     spec, problems = run_case(case, tmp_path)
     want = spec["expect"]
     found = [p for p in problems if p.code == want["code"]]
-    assert found, f"{spec['description']}\nexpected {want['code']}, got:\n" + "\n".join(map(str, problems))
+    assert found, f"{spec['description']}\nexpected {want['code']}, got:\n" + "\n".join(
+        map(str, problems)
+    )
     p = found[0]
     assert p.severity == want.get("severity", "error")
     assert p.file == want.get("file", p.file)

@@ -9,8 +9,15 @@ import bot.engine
 
 ENGINE = Path(bot.engine.__file__).parent
 ALLOWED = {
-    "__future__", "collections", "collections.abc", "dataclasses", "datetime", "json", "re",
-    "typing", "unicodedata",
+    "__future__",
+    "collections",
+    "collections.abc",
+    "dataclasses",
+    "datetime",
+    "json",
+    "re",
+    "typing",
+    "unicodedata",
 }
 FORBIDDEN_CALLS = {"now", "utcnow", "today", "time", "open", "monotonic", "random", "uuid4"}
 

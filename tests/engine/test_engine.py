@@ -80,7 +80,9 @@ def test_danger_word_without_a_session(engine: Engine) -> None:
         (i.Command("unknown"), "a command that does not exist"),
     ],
 )
-def test_odd_input_gets_a_calm_reply_and_keeps_the_place(engine: Engine, inp: i.Input, why: str) -> None:
+def test_odd_input_gets_a_calm_reply_and_keeps_the_place(
+    engine: Engine, inp: i.Input, why: str
+) -> None:
     s = replace(start(engine), node="home")
     turn = engine.handle(s, inp, FROZEN)
     [msg] = messages(turn)
@@ -187,13 +189,31 @@ def test_removed_language_falls_back_to_dutch(engine: Engine) -> None:
     ("when", "expected", "why"),
     [
         (dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC), "Nu open, tot 17:00.", "Monday 10:00 CET"),
-        (dt.datetime(2026, 1, 5, 17, 30, tzinfo=dt.UTC), "Morgen open vanaf 09:00.", "Monday evening"),
-        (dt.datetime(2026, 1, 9, 20, 0, tzinfo=dt.UTC), "Weer open op maandag vanaf 09:00.", "Friday night"),
-        (dt.datetime(2026, 1, 5, 6, 0, tzinfo=dt.UTC), "Vandaag open vanaf 09:00.", "Monday 07:00 CET"),
-        (dt.datetime(2026, 7, 6, 14, 30, tzinfo=dt.UTC), "Nu gesloten. Vandaag", "not: summer time 16:30 is open"),
+        (
+            dt.datetime(2026, 1, 5, 17, 30, tzinfo=dt.UTC),
+            "Morgen open vanaf 09:00.",
+            "Monday evening",
+        ),
+        (
+            dt.datetime(2026, 1, 9, 20, 0, tzinfo=dt.UTC),
+            "Weer open op maandag vanaf 09:00.",
+            "Friday night",
+        ),
+        (
+            dt.datetime(2026, 1, 5, 6, 0, tzinfo=dt.UTC),
+            "Vandaag open vanaf 09:00.",
+            "Monday 07:00 CET",
+        ),
+        (
+            dt.datetime(2026, 7, 6, 14, 30, tzinfo=dt.UTC),
+            "Nu gesloten. Vandaag",
+            "not: summer time 16:30 is open",
+        ),
     ],
 )
-def test_chat_hours_follow_the_injected_clock(engine: Engine, when: dt.datetime, expected: str, why: str) -> None:
+def test_chat_hours_follow_the_injected_clock(
+    engine: Engine, when: dt.datetime, expected: str, why: str
+) -> None:
     s = replace(start(engine), node="help")
     [msg] = messages(engine.handle(s, i.Choice("vt", node="help"), when))
     if why.startswith("not:"):

@@ -13,7 +13,9 @@ from bot.engine.replies import Message
 from bot.engine.session import Session
 from bot.i18n.catalogs import Catalogs
 
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 times = st.datetimes(
     min_value=dt.datetime(2025, 1, 1), max_value=dt.datetime(2030, 1, 1), timezones=st.just(dt.UTC)
 )
@@ -24,17 +26,34 @@ def inputs(engine: Engine) -> st.SearchStrategy[i.Input]:
     node_ids = sorted(engine.dialogue.nodes)
     return st.one_of(
         st.builds(i.Text, st.text(max_size=300)),
-        st.builds(i.Text, st.sampled_from(["1", "2", "3", "9", "wissen", "taal", "112", "hulp", "opnieuw"])),
-        st.builds(i.Choice, st.one_of(st.sampled_from(option_ids), st.text(max_size=70)),
-                  st.one_of(st.none(), st.sampled_from(node_ids))),
-        st.builds(i.Choice, st.sampled_from(["cmd.erase", "cmd.language", "lang.en", "lang.nl", "lang.zz"])),
-        st.builds(i.Command, st.sampled_from(["restart", "language", "erase", "danger", "help", "bogus"])),
+        st.builds(
+            i.Text,
+            st.sampled_from(["1", "2", "3", "9", "wissen", "taal", "112", "hulp", "opnieuw"]),
+        ),
+        st.builds(
+            i.Choice,
+            st.one_of(st.sampled_from(option_ids), st.text(max_size=70)),
+            st.one_of(st.none(), st.sampled_from(node_ids)),
+        ),
+        st.builds(
+            i.Choice,
+            st.sampled_from(["cmd.erase", "cmd.language", "lang.en", "lang.nl", "lang.zz"]),
+        ),
+        st.builds(
+            i.Command, st.sampled_from(["restart", "language", "erase", "danger", "help", "bogus"])
+        ),
         st.builds(i.Unsupported, st.sampled_from(["photo", "voice", "contact", "location"])),
-        st.builds(i.Start, st.one_of(st.none(), st.text(max_size=70)), st.sampled_from([None, "tr", "en-GB", "xx"])),
+        st.builds(
+            i.Start,
+            st.one_of(st.none(), st.text(max_size=70)),
+            st.sampled_from([None, "tr", "en-GB", "xx"]),
+        ),
     )
 
 
-def check_turn(engine: Engine, catalogs: Catalogs, turn_session: Session | None, replies: tuple[object, ...]) -> None:
+def check_turn(
+    engine: Engine, catalogs: Catalogs, turn_session: Session | None, replies: tuple[object, ...]
+) -> None:
     msgs = [r for r in replies if isinstance(r, Message)]
     assert msgs, "every input gets at least one message"
     for msg in msgs:
@@ -52,7 +71,9 @@ def check_turn(engine: Engine, catalogs: Catalogs, turn_session: Session | None,
 
 @SETTINGS
 @given(data=st.data())
-def test_random_input_on_every_node(engine: Engine, catalogs: Catalogs, data: st.DataObject) -> None:
+def test_random_input_on_every_node(
+    engine: Engine, catalogs: Catalogs, data: st.DataObject
+) -> None:
     node = data.draw(st.sampled_from(sorted(engine.dialogue.nodes)))
     lang = data.draw(st.sampled_from(catalogs.languages))
     screen = data.draw(st.sampled_from([None, "language"]))

@@ -60,7 +60,11 @@ def test_matching_rules(text: str, expected: bool, why: str) -> None:
 
 
 def test_checks_session_language_then_dutch_and_english() -> None:
-    lexicons = {"nl": Lexicon.build("nl", ["mes"]), "en": Lexicon.build("en", ["knife"]), "tr": Lexicon.build("tr", ["bıçak"])}
+    lexicons = {
+        "nl": Lexicon.build("nl", ["mes"]),
+        "en": Lexicon.build("en", ["knife"]),
+        "tr": Lexicon.build("tr", ["bıçak"]),
+    }
     assert in_danger("bıçak", lexicons, ("tr", "nl", "en"))
     assert in_danger("knife", lexicons, ("tr", "nl", "en"))
     assert not in_danger("bıçak", lexicons, ("pl", "nl", "en"))

@@ -48,7 +48,8 @@ def rtl_locales(tmp_path: Path) -> Path:
     loc = tmp_path / "locales"
     shutil.copytree(ROOT / "locales", loc)
     (loc / "languages.yaml").write_text(
-        "languages:\n  - {code: nl}\n  - {code: ar, review: {status: reviewed, by: test}}\n", encoding="utf-8"
+        "languages:\n  - {code: nl}\n  - {code: ar, review: {status: reviewed, by: test}}\n",
+        encoding="utf-8",
     )
     (loc / "ar/LC_MESSAGES").mkdir(parents=True)
     (loc / "ar/LC_MESSAGES/messages.po").write_text(
@@ -85,19 +86,36 @@ def test_fuzzy_entries_are_not_shown(tmp_path: Path) -> None:
     loc = tmp_path / "locales"
     shutil.copytree(ROOT / "locales", loc)
     po = loc / "en/LC_MESSAGES/messages.po"
-    po.write_text(po.read_text(encoding="utf-8").replace('msgctxt "system.emergency"', '#, fuzzy\nmsgctxt "system.emergency"'), encoding="utf-8")
+    po.write_text(
+        po.read_text(encoding="utf-8").replace(
+            'msgctxt "system.emergency"', '#, fuzzy\nmsgctxt "system.emergency"'
+        ),
+        encoding="utf-8",
+    )
     catalogs = Catalogs.load(loc)
-    assert catalogs.text("en", "system.emergency", "Acuut gevaar? Bel {emergency}.") == "Acuut gevaar? Bel {emergency}."
+    assert (
+        catalogs.text("en", "system.emergency", "Acuut gevaar? Bel {emergency}.")
+        == "Acuut gevaar? Bel {emergency}."
+    )
 
 
 def test_pybabel_uses_the_project_extractor(tmp_path: Path) -> None:
     out = tmp_path / "messages.pot"
     pybabel = Path(sys.executable).parent / "pybabel"
-    subprocess.run([str(pybabel), "-q", "extract", "-F", "babel.cfg", "-o", str(out), "."], cwd=ROOT, check=True)
+    subprocess.run(
+        [str(pybabel), "-q", "extract", "-F", "babel.cfg", "-o", str(out), "."],
+        cwd=ROOT,
+        check=True,
+    )
     with out.open("rb") as fh:
         catalog = read_po(fh)
     contexts = {m.context for m in catalog if m.id}
-    assert {"start.text", "system.emergency", "command.erase.label", "contact.veilig_thuis.note"} <= contexts
+    assert {
+        "start.text",
+        "system.emergency",
+        "command.erase.label",
+        "contact.veilig_thuis.note",
+    } <= contexts
     with (ROOT / "locales/messages.pot").open("rb") as fh:
         shipped = {(m.context, m.id) for m in read_po(fh) if m.id}
     assert {(m.context, m.id) for m in catalog if m.id} == shipped

@@ -20,7 +20,9 @@ S = Session("home", "tr", "v1", 1000, 1000, entry_code="K3F9")
 
 @pytest.fixture(params=["memory", "sqlite"])
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[SessionStore]:
-    s: SessionStore = MemoryStore(ttl=60) if request.param == "memory" else SqliteStore(tmp_path / "s.db", ttl=60)
+    s: SessionStore = (
+        MemoryStore(ttl=60) if request.param == "memory" else SqliteStore(tmp_path / "s.db", ttl=60)
+    )
     yield s
     await s.close()
 
