@@ -113,5 +113,7 @@ class SqliteUpdateLog:
 
     async def count(self) -> int:
         """Remembered ids."""
-        row = await self.store.run(lambda db: db.execute("SELECT COUNT(*) FROM update_log").fetchone())
+        row = await self.store.run(
+            lambda db: db.execute("SELECT COUNT(*) FROM update_log").fetchone()
+        )
         return int(row[0])

@@ -1,0 +1,235 @@
+"""The outbox: paces messages within a platform's limits, retries, and sends urgent ones first.
+
+Theory of operation. Every chat has a FIFO of jobs; a chat is in exactly one of three states:
+idle (nothing queued), scheduled (in the `ready` heap, or in the `waiting` heap until its
+per-chat interval has passed) or busy (one of its jobs is being sent). One scheduler task picks
+the best ready chat (urgent head job first, then oldest) whenever the global rolling window
+has room, and starts its head job. A job that fails with a retryable error goes back to the
+head of its chat's queue with a delay, so a retry waits for a global slot like any other send.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import heapq
+import itertools
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from bot.metrics import Metrics
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+# seconds to wait before the next attempt, or None when the error is final
+RetryPolicy = Callable[[BaseException, int], float | None]
+Monotonic = Callable[[], float]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Sending limits. The margins keep clock jitter from ever touching the platform's limit."""
+
+    per_window: int = 30
+    window: float = 1.05
+    chat_interval: float = 1.05
+    attempts: int = 6
+
+
+@dataclass
+class _Job:
+    chat: Hashable
+    make: Callable[[], Awaitable[Any]]
+    urgent: bool
+    seq: int
+    future: asyncio.Future[Any]
+    attempt: int = 0
+
+
+@dataclass
+class _Chat:
+    jobs: deque[_Job] = field(default_factory=deque)
+    next_ok: float = 0.0
+    busy: bool = False
+    scheduled: bool = False
+
+
+class Outbox:
+    """Sends in order per chat, within a global rolling window, urgent jobs first."""
+
+    def __init__(
+        self,
+        retry: RetryPolicy,
+        limits: Limits = Limits(),
+        metrics: Metrics | None = None,
+        clock: Monotonic = time.monotonic,
+    ) -> None:
+        self.retry, self.limits, self.clock = retry, limits, clock
+        self.metrics = metrics or Metrics()
+        self._chats: dict[Hashable, _Chat] = {}
+        # Heap entries end in the chat; the job's unique seq before it means chats never compare.
+        self._ready: list[tuple[int, int, Hashable]] = []  # (0 urgent / 1 normal, seq, chat)
+        self._waiting: list[tuple[float, int, Hashable]] = []  # (next_ok, seq, chat)
+        self._starts = 0
+        self._sent: deque[float] = deque()
+        self._seq = itertools.count()
+        self._wake = asyncio.Event()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._loop: asyncio.Task[None] | None = None
+
+    # ----------------------------------------------------------------- public
+    async def send(
+        self, chat: Hashable, make: Callable[[], Awaitable[T]], urgent: bool = False
+    ) -> T:
+        """Queue a paced message for `chat`; returns what `make()` returned once it succeeded."""
+        self._ensure_running()
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        job = _Job(chat, make, urgent, next(self._seq), future)
+        state = self._chats.setdefault(chat, _Chat())
+        state.jobs.append(job)
+        self._schedule(chat, state)
+        return await future
+
+    async def call(self, make: Callable[[], Awaitable[T]]) -> T:
+        """Run an unpaced call (a deletion, an acknowledgement) with the same retries."""
+        attempt = 0
+        while True:
+            try:
+                return await make()
+            except Exception as exc:
+                delay = self._retry_delay(exc, attempt)
+                if delay is None:
+                    raise
+                attempt += 1
+                await asyncio.sleep(delay)
+
+    def pending(self) -> int:
+        """Jobs queued or being sent."""
+        return sum(len(c.jobs) + c.busy for c in self._chats.values())
+
+    async def close(self) -> None:
+        """Stop the scheduler; queued jobs fail with CancelledError."""
+        if self._loop is not None:
+            self._loop.cancel()
+            await asyncio.gather(self._loop, return_exceptions=True)
+            self._loop = None
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        for state in self._chats.values():
+            for job in state.jobs:
+                job.future.cancel()
+        self._chats.clear()
+
+    # ----------------------------------------------------------------- scheduling
+    def _ensure_running(self) -> None:
+        if self._loop is None or self._loop.done():
+            self._loop = asyncio.create_task(self._run(), name="outbox")
+
+    def _schedule(self, chat: Hashable, state: _Chat) -> None:
+        """Put an idle chat with queued jobs into the ready or waiting heap."""
+        if state.busy or state.scheduled or not state.jobs:
+            return
+        state.scheduled = True
+        head = state.jobs[0]
+        if state.next_ok <= self.clock():
+            heapq.heappush(self._ready, (0 if head.urgent else 1, head.seq, chat))
+        else:
+            heapq.heappush(self._waiting, (state.next_ok, head.seq, chat))
+        self._wake.set()
+
+    def _promote(self, now: float) -> None:
+        """Move chats whose per-chat interval has passed from waiting to ready."""
+        while self._waiting and self._waiting[0][0] <= now:
+            _, seq, chat = heapq.heappop(self._waiting)
+            head = self._chats[chat].jobs[0]
+            heapq.heappush(self._ready, (0 if head.urgent else 1, seq, chat))
+
+    def _window_wait(self, now: float) -> float:
+        """Seconds until the global rolling window has room."""
+        while self._sent and self._sent[0] <= now - self.limits.window:
+            self._sent.popleft()
+        if len(self._sent) < self.limits.per_window:
+            return 0.0
+        return self._sent[0] + self.limits.window - now
+
+    async def _run(self) -> None:
+        while True:
+            self._wake.clear()
+            now = self.clock()
+            self._promote(now)
+            if not self._ready:
+                await self._sleep(self._waiting[0][0] - now if self._waiting else None)
+                continue
+            if (wait := self._window_wait(now)) > 0:
+                await self._sleep(wait)
+                continue
+            self._start(heapq.heappop(self._ready)[2], now)
+
+    async def _sleep(self, timeout: float | None) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout)
+
+    def _start(self, chat: Hashable, now: float) -> None:
+        state = self._chats[chat]
+        job = state.jobs.popleft()
+        state.scheduled, state.busy = False, True
+        state.next_ok = now + self.limits.chat_interval
+        self._sent.append(now)
+        task = asyncio.create_task(self._deliver(job, state))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        self._starts += 1
+        if self._starts % 1000 == 0:
+            self._sweep(now)
+
+    def _sweep(self, now: float) -> None:
+        """Forget idle chats whose interval has passed, so the table does not grow forever."""
+        idle = [c for c, s in self._chats.items() if not (s.jobs or s.busy) and s.next_ok <= now]
+        for chat in idle:
+            del self._chats[chat]
+
+    async def _deliver(self, job: _Job, state: _Chat) -> None:
+        try:
+            result = await job.make()
+        except asyncio.CancelledError:
+            job.future.cancel()
+            raise
+        except Exception as exc:
+            self._failed(job, state, exc)
+        else:
+            if not job.future.done():
+                job.future.set_result(result)
+        finally:
+            state.busy = False
+            self._finish(job.chat, state)
+
+    def _failed(self, job: _Job, state: _Chat, exc: Exception) -> None:
+        delay = self._retry_delay(exc, job.attempt)
+        if delay is None:
+            if not job.future.done():
+                job.future.set_exception(exc)
+            return
+        job.attempt += 1
+        state.next_ok = max(state.next_ok, self.clock() + delay)
+        state.jobs.appendleft(job)
+
+    def _retry_delay(self, exc: BaseException, attempt: int) -> float | None:
+        delay = self.retry(exc, attempt) if attempt + 1 < self.limits.attempts else None
+        self.metrics.inc("outbox_retries" if delay is not None else "outbox_failures")
+        log.info(
+            "send failed: %s, attempt %d, %s",
+            type(exc).__name__,
+            attempt + 1,
+            "retrying" if delay is not None else "giving up",
+        )
+        return delay
+
+    def _finish(self, chat: Hashable, state: _Chat) -> None:
+        # An idle chat keeps its state (and so its pacing) until _sweep drops it.
+        self._schedule(chat, state)
+        self._wake.set()
