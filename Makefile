@@ -29,7 +29,7 @@ check: lint types test
 	$(BIN)/vrede check
 
 bench: $(STAMP)
-	$(BIN)/python bench/engine.py
+	for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

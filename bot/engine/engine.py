@@ -10,7 +10,7 @@ from bot.engine import inputs as i
 from bot.engine.hours import status
 from bot.engine.model import Contact, Dialogue, Node, Option
 from bot.engine.replies import Button, ContactCard, Erase, Handoff, Message, Reply
-from bot.engine.safety import Lexicon, in_danger
+from bot.engine.safety import Lexicon
 from bot.engine.session import Session
 from bot.engine.text import clean, fill, isolate_numbers, normalise, placeholders
 from bot.engine.translate import Translator
@@ -46,6 +46,10 @@ class Engine:
         self._values = _placeholder_values(dialogue.contacts)
         self._matchers: dict[tuple[str, str], list[tuple[str, tuple[str, ...]]]] = {}
         self._command_words: dict[str, dict[str, str]] = {}
+        # Translations and labels never change while the engine lives: memoise them.
+        self._texts: dict[tuple[str, str, str], str] = {}
+        self._buttons: dict[tuple[str, str], tuple[Button, ...]] = {}
+        self._command_buttons: dict[str, tuple[Button, ...]] = {}
 
     # ----------------------------------------------------------------- entry point
     def handle(self, session: Session | None, inp: i.Input, now: dt.datetime) -> Turn:
@@ -58,7 +62,7 @@ class Engine:
         session, notes = self._resume(session, ts)
         if notes:
             return Turn(session, (self._render(session, now, notes),))
-        return self._dispatch(replace(session, updated=ts), inp, now)
+        return self._dispatch(session.touch(ts), inp, now)
 
     def start(self, inp: i.Start, now: dt.datetime) -> Turn:
         """A new conversation at the entry node, or where the entry code points."""
@@ -94,9 +98,10 @@ class Engine:
         return self._again(s, now, "only_text")
 
     def _text(self, s: Session, raw: str, now: dt.datetime) -> Turn:
-        if self._danger(s, raw):
+        full = normalise(raw)
+        if self._danger_in(s, full):
             return self._goto(s, self.dialogue.danger_node, now)
-        norm = normalise(clean(raw, ROUTE_WINDOW))
+        norm = full if len(raw) <= ROUTE_WINDOW else normalise(clean(raw, ROUTE_WINDOW))
         if not norm.strip():
             return self._again(s, now, "not_understood")
         if s.screen == LANGUAGE_SCREEN and (lang := self._match_language(norm)):
@@ -170,7 +175,8 @@ class Engine:
         if s.lang not in self.tr.languages:
             s = replace(s, lang=SOURCE_LANG)
         if s.node in self.dialogue.nodes:
-            return replace(s, version=self.dialogue.version), ()
+            same = s.version == self.dialogue.version
+            return (s if same else replace(s, version=self.dialogue.version)), ()
         fresh = replace(s.at(self.dialogue.entry, ts), version=self.dialogue.version)
         return fresh, (self._sys(fresh, "resumed_restart"),)
 
@@ -180,7 +186,15 @@ class Engine:
         return Turn(s, (self._render(s, now, notes),))
 
     def _danger(self, s: Session, raw: str) -> bool:
-        return in_danger(raw, self.lexicons, (s.lang, SOURCE_LANG, "en"))
+        return self._danger_in(s, normalise(raw))
+
+    def _danger_in(self, s: Session, norm: str) -> bool:
+        """Danger words of the session's language, Dutch and English, on normalised text."""
+        for lang in (s.lang, SOURCE_LANG, "en"):
+            lex = self.lexicons.get(lang)
+            if lex is not None and lex.matches(norm):
+                return True
+        return False
 
     # ----------------------------------------------------------------- matching
     def _match_command(self, lang: str, norm: str) -> str | None:
@@ -251,9 +265,7 @@ class Engine:
             parts.extend(
                 self._contact(s.lang, self.dialogue.contacts[c], now) for c in node.contacts
             )
-        buttons = tuple(
-            Button(o.id, self._t(s.lang, f"{node.id}.option.{o.id}", o.label)) for o in node.options
-        )
+        buttons = self._option_buttons(s.lang, node)
         cards = tuple(
             ContactCard(c.id, c.name, c.phone, c.url)
             for c in (self.dialogue.contacts[cid] for cid in node.contacts)
@@ -287,12 +299,23 @@ class Engine:
         rtl = self.tr.is_rtl(s.lang)
         return Message(full, node, s.lang, options, commands, cards, urgent, rtl, ephemeral)
 
+    def _option_buttons(self, lang: str, node: Node) -> tuple[Button, ...]:
+        key = (lang, node.id)
+        if key not in self._buttons:
+            self._buttons[key] = tuple(
+                Button(o.id, self._t(lang, f"{node.id}.option.{o.id}", o.label))
+                for o in node.options
+            )
+        return self._buttons[key]
+
     def _commands(self, lang: str) -> tuple[Button, ...]:
-        return tuple(
-            Button(f"cmd.{c.name}", self._t(lang, f"command.{c.name}.label", c.label))
-            for c in self.dialogue.commands.values()
-            if c.button
-        )
+        if lang not in self._command_buttons:
+            self._command_buttons[lang] = tuple(
+                Button(f"cmd.{c.name}", self._t(lang, f"command.{c.name}.label", c.label))
+                for c in self.dialogue.commands.values()
+                if c.button
+            )
+        return self._command_buttons[lang]
 
     def _contact(self, lang: str, c: Contact, now: dt.datetime) -> str:
         ctx = f"contact.{c.id}"
@@ -332,6 +355,17 @@ class Engine:
         self, lang: str, context: str, source: str, extra: Mapping[str, str] | None = None
     ) -> str:
         """Translate; a translation whose placeholders differ from the source is not used."""
+        if extra is None:
+            key = (lang, context, source)
+            cached = self._texts.get(key)
+            if cached is None:
+                cached = self._texts[key] = self._translate(lang, context, source, None)
+            return cached
+        return self._translate(lang, context, source, extra)
+
+    def _translate(
+        self, lang: str, context: str, source: str, extra: Mapping[str, str] | None
+    ) -> str:
         text = self.tr.text(lang, context, source)
         if text is not source and placeholders(text) != placeholders(source):
             text = source

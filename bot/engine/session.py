@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 
@@ -39,5 +39,20 @@ class Session:
             return None
 
     def at(self, node: str, now: int) -> Session:
-        """The same session moved to another node."""
-        return replace(self, node=node, updated=now, screen=None)
+        """The same session moved to another node (built directly: this is the hot path)."""
+        return Session(
+            node, self.lang, self.version, self.started, now, self.entry_code, None, self.region
+        )
+
+    def touch(self, now: int) -> Session:
+        """The same session, active at `now`."""
+        return Session(
+            self.node,
+            self.lang,
+            self.version,
+            self.started,
+            now,
+            self.entry_code,
+            self.screen,
+            self.region,
+        )

@@ -29,9 +29,11 @@ def normalise(text: str) -> str:
     Invariant: the result is space-separated words with one space before and after,
     so that a pattern can look for " word " without regex word boundaries.
     """
-    text = unicodedata.normalize("NFKD", text.casefold())
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = text.translate(_ARABIC_FOLD).replace("_", " ")
+    text = text.casefold()
+    if not text.isascii():  # the common case skips the per-character work
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch)).translate(_ARABIC_FOLD)
+    text = text.replace("_", " ")
     return " " + " ".join(_NON_WORD.sub(" ", text).split()) + " "
 
 
