@@ -189,6 +189,9 @@ def parser() -> argparse.ArgumentParser:
     c = sub.add_parser("telegram", help="run on Telegram (TELEGRAM_TOKEN), or publish its menu")
     c.add_argument("action", nargs="?", choices=["run", "setup"], default="run")
     c.add_argument("--webhook", metavar="URL", help="receive updates by webhook instead of polling")
+    c.add_argument(
+        "--listen", metavar="HOST:PORT", help="where the webhook listens (default 127.0.0.1:8080)"
+    )
     c.set_defaults(func=cmd_telegram)
     c = sub.add_parser("matrix", help="run on Matrix (MATRIX_HOMESERVER, MATRIX_USER, ...)")
     c.set_defaults(func=cmd_matrix)
