@@ -1,0 +1,103 @@
+"""Wiring the Matrix transport: configuration, login, the bot, and a clean stop."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from nio import AsyncClient
+
+from bot.store.sqlite import SqliteStore
+from bot.store.trail_sqlite import SqliteUpdateLog
+from bot.transports.matrix import logs
+from bot.transports.matrix.bot import MatrixBot
+from bot.transports.matrix.connect import LoginFailed, MatrixConfig, log_in, new_client
+from bot.transports.matrix.state import MatrixState
+
+if TYPE_CHECKING:
+    from bot.cli import App
+
+log = logging.getLogger(__name__)
+
+
+def config_for(app: App) -> MatrixConfig:
+    """The Matrix settings of the app; the store's pickle key is derived from VREDE_SECRET."""
+    s = app.settings
+    if not s.matrix_homeserver:
+        raise LoginFailed("set MATRIX_HOMESERVER")
+    if not (s.matrix_access_token or (s.matrix_user and s.matrix_password)):
+        raise LoginFailed("set MATRIX_USER and MATRIX_PASSWORD, or MATRIX_ACCESS_TOKEN")
+    return MatrixConfig(
+        homeserver=s.matrix_homeserver,
+        user=s.matrix_user,
+        password=s.matrix_password,
+        access_token=s.matrix_access_token,
+        state_dir=s.data_dir / "matrix",
+        pickle_key=app.runner.keyer.key("matrix-pickle", "crypto-store"),
+    )
+
+
+@dataclass
+class Running:
+    """A bot syncing in a task, for `vrede matrix`, the tests and the benchmark."""
+
+    bot: MatrixBot
+    client: AsyncClient
+    task: asyncio.Task[None]
+
+    async def stop(self) -> None:
+        """Cancel the sync loop, let clean-ups finish, close the connection."""
+        self.task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self.task
+        await self.bot.stop()
+        await self.client.close()
+
+
+async def start(app: App, cfg: MatrixConfig) -> Running:
+    """Log in (or restore the login) and start syncing."""
+    if not isinstance(app.store, SqliteStore):
+        raise TypeError("the Matrix transport needs the SQLite store")
+    client = new_client(cfg)
+    try:
+        await log_in(client, cfg)
+    except BaseException:
+        await client.close()
+        raise
+    bot = MatrixBot(
+        client, app.runner, app.catalogs, MatrixState(app.store), SqliteUpdateLog(app.store), cfg
+    )
+    return Running(bot, client, asyncio.ensure_future(bot.run()))
+
+
+async def serve(app: App, cfg: MatrixConfig) -> None:
+    """Run until SIGINT or SIGTERM."""
+    running = await start(app, cfg)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, running.task.cancel)
+    log.info("Matrix transport running")
+    try:
+        await running.task
+    except asyncio.CancelledError:
+        log.info("Matrix transport stopping")
+    finally:
+        await running.stop()
+        await app.store.close()
+
+
+def run_main(app: App, args: argparse.Namespace) -> int:
+    """`vrede matrix`: run the bot; exit 2 on missing or refused credentials."""
+    logs.install()
+    try:
+        asyncio.run(serve(app, config_for(app)))
+    except LoginFailed as exc:
+        print(f"vrede matrix: {exc}", file=sys.stderr)
+        return 2
+    return 0

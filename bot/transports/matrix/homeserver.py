@@ -1,0 +1,174 @@
+"""The few homeserver calls the transport makes, each retried while the homeserver is busy.
+
+matrix-nio already waits out 429 M_LIMIT_EXCEEDED (for `retry_after_ms`) and reconnects after a
+lost connection; this layer adds retries for 5xx answers and for rate limits nio gave up on.
+Messages are sent with a transaction id chosen by the caller: the homeserver keeps those ids, so
+a retry after a lost answer (or after a restart of either side) never posts a message twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import aiohttp
+from nio import (
+    AsyncClient,
+    ErrorResponse,
+    JoinResponse,
+    RedactedEvent,
+    RoomCreateResponse,
+    RoomMessagesResponse,
+    RoomPreset,
+    RoomSendResponse,
+)
+
+from bot.metrics import Metrics
+
+log = logging.getLogger(__name__)
+R = TypeVar("R")
+MEGOLM = "m.megolm.v1.aes-sha2"
+ATTEMPTS = 12  # with the back-off below: about five minutes of retrying
+
+
+def transient(resp: object) -> bool:
+    """A rate limit or a server-side error: worth trying again."""
+    if not isinstance(resp, ErrorResponse):
+        return False
+    status = getattr(resp.transport_response, "status", None)
+    return resp.status_code == "M_LIMIT_EXCEEDED" or (status is not None and status >= 500)
+
+
+def _code(resp: object) -> str:
+    """A short, id-free description of a failed answer, for the log."""
+    status = getattr(getattr(resp, "transport_response", None), "status", "?")
+    return f"{getattr(resp, 'status_code', type(resp).__name__)}/{status}"
+
+
+class Homeserver:
+    """Sends, redacts, creates, joins and leaves rooms; retries what is worth retrying."""
+
+    def __init__(self, client: AsyncClient, metrics: Metrics, backoff: float = 0.5) -> None:
+        self.client, self.metrics, self.backoff = client, metrics, backoff
+
+    async def retrying(self, what: str, call: Callable[[], Awaitable[R]]) -> R | None:
+        """The first answer that is not transient; None when the homeserver stays unreachable."""
+        delay = self.backoff
+        for _ in range(ATTEMPTS):
+            try:
+                resp = await call()
+            except (TimeoutError, aiohttp.ClientError, json.JSONDecodeError) as exc:
+                log.warning("%s: %s, retrying", what, type(exc).__name__)
+            else:
+                if not transient(resp):
+                    return resp
+                log.warning("%s: homeserver answered %s, retrying", what, _code(resp))
+                delay = max(delay, getattr(resp, "retry_after_ms", 0) / 1000 or 0)
+            self.metrics.inc("matrix_retries")
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 60)
+        self.metrics.inc("matrix_gave_up")
+        return None
+
+    async def send(self, room_id: str, content: dict[str, Any], txn: str) -> str | None:
+        """Post a message (encrypted in encrypted rooms); returns the event id or None."""
+
+        async def call() -> object:
+            return await self.client.room_send(
+                room_id, "m.room.message", content, tx_id=txn, ignore_unverified_devices=True
+            )
+
+        resp = await self.retrying("send", call)
+        if isinstance(resp, RoomSendResponse):
+            return str(resp.event_id)
+        log.warning("send failed: %s", _code(resp))
+        self.metrics.inc("matrix_send_failures")
+        return None
+
+    async def redact(self, room_id: str, event_id: str) -> bool:
+        """Redact one event; False when not allowed or not possible."""
+        resp = await self.retrying("redact", lambda: self.client.room_redact(room_id, event_id))
+        ok = resp is not None and not isinstance(resp, ErrorResponse)
+        self.metrics.inc("matrix_redactions" if ok else "matrix_redaction_failures")
+        return ok
+
+    async def redact_all(self, room_id: str, senders: frozenset[str] | None = None) -> int:
+        """Redact every message event of the room (of `senders` only, if given), newest first."""
+        done, token = 0, None
+        while True:
+            page = await self.retrying(
+                "history",
+                lambda t=token: self.client.room_messages(room_id, start=t, limit=100),  # type: ignore[misc]
+            )
+            if not isinstance(page, RoomMessagesResponse):
+                return done
+            for event in page.chunk:
+                if _redactable(event) and (senders is None or event.sender in senders):
+                    done += await self.redact(room_id, event.event_id)
+            if not page.chunk or not page.end or page.end == token:
+                return done
+            token = page.end
+
+    async def create(self, resident: str, encrypted: bool, me: str) -> str | None:
+        """A private room for one conversation, where the bot alone can redact everything."""
+        state: list[dict[str, Any]] = [
+            # A member who joins later sees nothing from before their invite.
+            {
+                "type": "m.room.history_visibility",
+                "state_key": "",
+                "content": {"history_visibility": "invited"},
+            },
+            {
+                "type": "m.room.guest_access",
+                "state_key": "",
+                "content": {"guest_access": "forbidden"},
+            },
+        ]
+        if encrypted:
+            state.append(
+                {"type": "m.room.encryption", "state_key": "", "content": {"algorithm": MEGOLM}}
+            )
+        levels = {
+            "users": {me: 100},
+            "users_default": 0,
+            "events_default": 0,
+            "redact": 50,
+            "state_default": 50,
+            "invite": 0,
+            "kick": 50,
+            "ban": 50,
+        }
+
+        async def call() -> object:
+            return await self.client.room_create(
+                is_direct=True,
+                preset=RoomPreset.private_chat,
+                invite=[resident],
+                initial_state=state,
+                power_level_override=levels,
+            )
+
+        resp = await self.retrying("create room", call)
+        return str(resp.room_id) if isinstance(resp, RoomCreateResponse) else None
+
+    async def join(self, room_id: str) -> bool:
+        """Accept an invite."""
+        resp = await self.retrying("join", lambda: self.client.join(room_id))
+        return isinstance(resp, JoinResponse)
+
+    async def leave(self, room_id: str) -> None:
+        """Leave the room and forget it, so it no longer shows up for the bot."""
+        await self.retrying("leave", lambda: self.client.room_leave(room_id))
+        await self.retrying("forget", lambda: self.client.room_forget(room_id))
+
+
+def _redactable(event: Any) -> bool:
+    """Message-like events that still have content: not state, not redactions themselves."""
+    source = getattr(event, "source", {}) or {}
+    if isinstance(event, RedactedEvent) or "state_key" in source:
+        return False
+    unsigned = source.get("unsigned") or {}
+    return source.get("type") != "m.room.redaction" and "redacted_because" not in unsigned

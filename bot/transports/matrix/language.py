@@ -1,0 +1,64 @@
+"""A first guess at the resident's language from their first message, for the greeting.
+
+Matrix clients send no language with a message, so the first message is the only hint. The
+guess is deliberately timid: a script that belongs to one language, a language's own name, or
+a few common words. Without a clear hint the greeting is Dutch and offers another language.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+
+WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+# Common short words that mark a language in a first message (greetings, "I", "help", "please").
+_WORDS = {
+    "nl": "hallo hoi goedemorgen goedemiddag ik ben wil graag hulp alstublieft dank",
+    "en": "hello hi hey i am need please help thanks what how is the my",
+    "de": "guten tag ich bin brauche hilfe bitte danke",
+    "fr": "bonjour salut je suis besoin aide merci",
+    "tr": "merhaba selam yardım lütfen teşekkürler ben evde",
+    "pl": "dzień dobry cześć jestem potrzebuję pomocy proszę dziękuję",
+    "es": "hola buenos necesito ayuda por favor gracias",
+    "so": "salaan iska waan caawimaad fadlan mahadsanid",
+}
+WORDS = {lang: frozenset(words.split()) for lang, words in _WORDS.items()}
+# Letters that only Farsi/Dari use among the Arabic-script languages offered, and Ukrainian among
+# the Cyrillic ones.
+FARSI = set("پچژگ")
+UKRAINIAN = set("ієїґ")
+SCRIPTS = {"ARABIC": "ar", "CYRILLIC": "ru", "ETHIOPIC": "ti", "GREEK": "el", "HEBREW": "he"}
+
+
+def guess(text: str, offered: Iterable[str], native: Callable[[str], str]) -> str | None:
+    """An offered language the first message points to clearly, or None."""
+    langs = tuple(offered)
+    found = _by_name(text, langs, native) or _by_script(text) or _by_words(text)
+    return found if found in langs else None
+
+
+def _by_name(text: str, langs: tuple[str, ...], native: Callable[[str], str]) -> str | None:
+    word = text.strip().casefold()
+    return next((code for code in langs if word in (code, native(code).casefold())), None)
+
+
+def _by_script(text: str) -> str | None:
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return None
+    scripts = {unicodedata.name(c, "?").split(" ")[0] for c in letters}
+    script = next(iter(scripts)) if len(scripts) == 1 else None
+    if script == "ARABIC" and FARSI & set(letters):
+        return "fa"
+    if script == "CYRILLIC" and UKRAINIAN & set(letters):
+        return "uk"
+    return SCRIPTS.get(script or "")
+
+
+def _by_words(text: str) -> str | None:
+    words = {w.casefold() for w in WORD.findall(text)}
+    scores = {lang: len(words & vocab) for lang, vocab in WORDS.items()}
+    best = max(scores.values(), default=0)
+    winners = [lang for lang, score in scores.items() if score == best]
+    return winners[0] if best and len(winners) == 1 else None
