@@ -1,0 +1,215 @@
+"""Getting updates in: at least once from Telegram, answered once, by polling or webhook.
+
+Theory of operation. Telegram forgets an update once the bot confirms it (a getUpdates call
+with a higher offset, or a 2xx answer to the webhook). So an update is confirmed only when it
+is done: handled through the engine, its replies sent, its id written to the update log. After a
+crash, Telegram delivers the unconfirmed updates again and the log skips the ones already
+answered. One exception keeps a rush moving: getUpdates returns at most 100 updates from the
+offset, so when all of them are still being handled the poller confirms them to see what
+comes after (an acute-danger message may be waiting there). Under such a rush a crash can lose
+replies that were queued but not yet sent; the residents can simply write again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import secrets
+from collections.abc import Callable, Sequence
+from urllib.parse import urlsplit
+
+from aiohttp import web
+from telegram import Bot, Update
+from telegram.error import TelegramError, TimedOut
+from telegram.ext import Application
+
+from bot.metrics import Metrics
+from bot.store.trail import UpdateLog
+
+log = logging.getLogger(__name__)
+ALLOWED_UPDATES = ("message", "callback_query", "my_chat_member", "channel_post")
+PAGE = 100  # getUpdates returns at most this many
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+def tag(update_id: int) -> str:
+    """The update log id of a Telegram update."""
+    return f"tg:{update_id}"
+
+
+class Intake:
+    """Hands each update to PTB once; knows which ones are in flight; marks them done."""
+
+    def __init__(
+        self,
+        app: Application,  # type: ignore[type-arg]
+        updates: UpdateLog,
+        clock: Callable[[], int],
+        metrics: Metrics,
+    ) -> None:
+        self.app, self.updates, self.clock, self.metrics = app, updates, clock, metrics
+        self.in_flight: dict[int, asyncio.Task[None]] = {}
+        self.completed = 0
+        self._progress = asyncio.Event()
+
+    async def accept(self, batch: Sequence[Update]) -> list[asyncio.Task[None]]:
+        """Start handling the updates that are neither in flight nor answered before."""
+        fresh = [u for u in batch if u.update_id not in self.in_flight]
+        answered = await self.updates.seen([tag(u.update_id) for u in fresh])
+        started = []
+        for update in fresh:
+            if tag(update.update_id) in answered:
+                self.metrics.inc("telegram_duplicate_updates")
+                continue
+            task = asyncio.create_task(self._handle(update))
+            self.in_flight[update.update_id] = task
+            started.append(task)
+        return started
+
+    async def _handle(self, update: Update) -> None:
+        try:
+            await self.app.process_update(update)
+            # Marked done even when handling failed: a poisoned update must not loop forever.
+            await self.updates.done(tag(update.update_id), self.clock())
+        finally:
+            self.in_flight.pop(update.update_id, None)
+            self.completed += 1
+            self._progress.set()
+
+    def lowest_in_flight(self) -> int | None:
+        """The oldest update still being handled."""
+        return min(self.in_flight, default=None)
+
+    async def wait_progress(self, mark: int, timeout: float) -> None:
+        """Until an update is done after `completed` was `mark`, or `timeout` seconds."""
+        self._progress.clear()
+        if self.completed != mark:
+            return
+        try:
+            await asyncio.wait_for(self._progress.wait(), timeout)
+        except TimeoutError:
+            return
+
+    async def drain(self, timeout: float) -> None:
+        """Let in-flight updates finish; cancel the rest (Telegram will deliver them again)."""
+        tasks = list(self.in_flight.values())
+        if tasks:
+            _, late = await asyncio.wait(tasks, timeout=timeout)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+
+
+class Poller:
+    """Long polling that confirms an update only once it is done (or a full page is in flight)."""
+
+    def __init__(
+        self, bot: Bot, intake: Intake, timeout: int = 30, idle_wait: float = 0.25
+    ) -> None:
+        self.bot, self.intake, self.timeout, self.idle_wait = bot, intake, timeout, idle_wait
+        self.offset = 0
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Make sure no webhook is set (Telegram refuses getUpdates then), and poll."""
+        await self.bot.delete_webhook(drop_pending_updates=False)
+        self._task = asyncio.create_task(self._run(), name="telegram-poller")
+
+    async def _run(self) -> None:
+        failures = 0
+        while True:
+            mark = self.intake.completed
+            try:
+                batch = await self._poll()
+                failures = 0
+            except TimedOut:
+                continue
+            except TelegramError as exc:
+                failures += 1
+                log.warning("getUpdates failed: %s", type(exc).__name__)
+                await asyncio.sleep(min(30.0, 0.5 * 2.0**failures))
+                continue
+            started = await self.intake.accept(batch)
+            before = self.offset
+            self._advance(batch, saturated=not started and len(batch) >= PAGE)
+            if batch and not started and self.offset == before:
+                # Only updates still in flight came back: poll again once one of them is done.
+                await self.intake.wait_progress(mark, self.idle_wait)
+
+    async def _poll(self) -> tuple[Update, ...]:
+        # While updates are in flight getUpdates returns at once anyway (they are unconfirmed).
+        wait = 0 if self.intake.in_flight else self.timeout
+        return await self.bot.get_updates(
+            offset=self.offset or None,
+            limit=PAGE,
+            timeout=dt.timedelta(seconds=wait),
+            allowed_updates=ALLOWED_UPDATES,
+        )
+
+    def _advance(self, batch: Sequence[Update], saturated: bool) -> None:
+        """Confirm everything below the oldest update still in flight; never go back."""
+        top = max((u.update_id + 1 for u in batch), default=self.offset)
+        held = self.intake.lowest_in_flight()
+        nxt = top if saturated or held is None else min(held, top)
+        if saturated:
+            self.intake.metrics.inc("telegram_confirmed_in_flight")
+        self.offset = max(self.offset, nxt)
+
+    async def stop(self, drain: float = 10.0) -> None:
+        """Stop polling, let handled updates finish, and confirm them."""
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        await self.intake.drain(drain)
+        held = self.intake.lowest_in_flight()
+        if held is not None:
+            self.offset = min(self.offset, held) if self.offset else held
+        if self.offset:
+            try:
+                await self.bot.get_updates(offset=self.offset, limit=1, timeout=dt.timedelta(0))
+            except TelegramError as exc:
+                log.warning("final confirmation failed: %s", type(exc).__name__)
+
+
+class Webhook:
+    """Updates by webhook; the answer to Telegram waits until the update is done (or `hold`)."""
+
+    def __init__(
+        self, bot: Bot, intake: Intake, url: str, host: str, port: int, hold: float = 5.0
+    ) -> None:
+        self.bot, self.intake, self.url, self.hold = bot, intake, url, hold
+        self.host, self.port = host, port
+        self._secret = secrets.token_urlsafe(32)
+        self._runner: web.AppRunner | None = None
+
+    async def start(self) -> None:
+        """Listen, then tell Telegram where to send updates."""
+        app = web.Application()
+        app.router.add_post(urlsplit(self.url).path or "/", self._receive)
+        self._runner = web.AppRunner(app, access_log=None)  # access logs would carry ips
+        await self._runner.setup()
+        await web.TCPSite(self._runner, self.host, self.port).start()
+        await self.bot.set_webhook(
+            self.url,
+            secret_token=self._secret,
+            allowed_updates=ALLOWED_UPDATES,
+            max_connections=100,
+        )
+
+    async def _receive(self, request: web.Request) -> web.Response:
+        if request.headers.get(SECRET_HEADER) != self._secret:
+            return web.Response(status=403)
+        update = Update.de_json(await request.json(), self.bot)
+        started = await self.intake.accept([update])
+        if started:
+            # Not answering yet keeps the update at Telegram until it is done; after `hold`
+            # seconds we answer anyway, so a rush does not stall Telegram's delivery.
+            await asyncio.wait(started, timeout=self.hold)
+        return web.Response()
+
+    async def stop(self, drain: float = 10.0) -> None:
+        """Stop listening; the webhook stays set, so Telegram keeps updates until we are back."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+        await self.intake.drain(drain)

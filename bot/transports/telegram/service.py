@@ -1,0 +1,166 @@
+"""The Telegram bot as one object: PTB Application, adapter, outbox, intake; start and stop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import warnings
+from dataclasses import dataclass, field
+
+from telegram import Update
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.warnings import PTBDeprecationWarning
+
+from bot.runner import Runner
+from bot.store.base import SessionStore
+from bot.store.sqlite import SqliteStore
+from bot.store.trail import MemoryTrail, MemoryUpdateLog, MessageTrail, UpdateLog
+from bot.store.trail_sqlite import SqliteTrail, SqliteUpdateLog
+from bot.transports.outbox import Limits, Outbox
+from bot.transports.telegram.adapter import Adapter
+from bot.transports.telegram.intake import Intake, Poller, Webhook
+
+log = logging.getLogger(__name__)
+DEFAULT_API = "https://api.telegram.org"
+MAINTENANCE_EVERY = 600.0  # seconds between purges of expired sessions and message ids
+# Their DEBUG and INFO lines carry the token, chat ids and message text.
+CHATTY_LIBRARIES = ("telegram", "httpx", "httpcore", "aiohttp.access")
+
+
+def quiet_libraries() -> None:
+    """Keep library logs at WARNING whatever VREDE_LOG_LEVEL says."""
+    for name in CHATTY_LIBRARIES:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def retry_delay(exc: BaseException, attempt: int) -> float | None:
+    """Seconds to wait before retrying a Bot API call, or None when retrying cannot help."""
+    if isinstance(exc, RetryAfter):
+        return float(_retry_after(exc))
+    if isinstance(exc, BadRequest | Forbidden | InvalidToken):
+        return None
+    if isinstance(exc, NetworkError):  # 5xx, timeouts, connection errors
+        return min(8.0, 0.25 * 2.0**attempt)
+    return None
+
+
+def _retry_after(exc: RetryAfter) -> float:
+    with warnings.catch_warnings():  # PTB warns about int vs timedelta; either is fine here
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
+    return float(value if isinstance(value, int | float) else value.total_seconds())
+
+
+def traces(store: SessionStore) -> tuple[MessageTrail, UpdateLog]:
+    """The message trail and update log, in the session store's file when it has one."""
+    if isinstance(store, SqliteStore):
+        return SqliteTrail(store), SqliteUpdateLog(store)
+    return MemoryTrail(), MemoryUpdateLog()
+
+
+def application(token: str, api_url: str | None, pool: int = 128) -> Application:  # type: ignore[type-arg]
+    """A PTB Application without its Updater: the Poller confirms updates only once done."""
+    base = (api_url or DEFAULT_API).rstrip("/")
+    return (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(f"{base}/bot")
+        .base_file_url(f"{base}/file/bot")
+        .updater(None)
+        .connection_pool_size(pool)
+        .pool_timeout(30.0)
+        .connect_timeout(10.0)
+        .read_timeout(15.0)
+        .write_timeout(15.0)
+        .get_updates_read_timeout(15.0)
+        .build()
+    )
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to run: by polling or webhook, and the outbox limits."""
+
+    token: str
+    api_url: str | None = None
+    webhook: str | None = None
+    listen: tuple[str, int] = ("127.0.0.1", 8080)
+    limits: Limits = field(default_factory=Limits)
+    vanish_after: float = 5.0
+    poll_timeout: int = 30
+
+
+class TelegramBot:
+    """Everything that runs for Telegram; `start()` and `stop()` it, or `run_until()` a signal."""
+
+    def __init__(self, runner: Runner, store: SessionStore, options: Options) -> None:
+        self.runner, self.store, self.options = runner, store, options
+        self.app = application(options.token, options.api_url)
+        self.trail, self.updates = traces(store)
+        self.outbox = Outbox(retry_delay, options.limits, runner.metrics)
+        self.adapter = Adapter(runner, self.app.bot, self.outbox, self.trail, options.vanish_after)
+        self.intake = Intake(self.app, self.updates, self._now, runner.metrics)
+        self.app.add_handler(TypeHandler(Update, self.adapter.on_update))
+        self.app.add_error_handler(self._on_error)
+        self.receiver = self._receiver()
+        self._maintenance: asyncio.Task[None] | None = None
+
+    def _receiver(self) -> Poller | Webhook:
+        o = self.options
+        if o.webhook:
+            return Webhook(self.app.bot, self.intake, o.webhook, *o.listen)
+        return Poller(self.app.bot, self.intake, o.poll_timeout)
+
+    def _now(self) -> int:
+        return int(self.runner.clock().timestamp())
+
+    async def _on_error(self, _: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        # Only the type: the update and the error text can carry what a resident wrote.
+        self.runner.metrics.inc("telegram_errors")
+        log.error("handling an update failed: %s", type(context.error).__name__)
+
+    async def start(self) -> None:
+        """Connect (getMe), then receive updates."""
+        await self.app.initialize()
+        await self.app.start()
+        await self.receiver.start()
+        self._maintenance = asyncio.create_task(self._maintain())
+        log.info(
+            "telegram: receiving updates by %s", "webhook" if self.options.webhook else "polling"
+        )
+
+    async def _maintain(self) -> None:
+        while True:
+            await asyncio.sleep(MAINTENANCE_EVERY)
+            now = self._now()
+            sessions = await self.store.purge(now)
+            ids = await self.trail.purge(now)
+            log.info("purged %d sessions and %d message ids", sessions, ids)
+
+    async def stop(self, drain: float = 10.0) -> None:
+        """Finish what is in flight (up to `drain` seconds), confirm it, and disconnect."""
+        if self._maintenance is not None:
+            self._maintenance.cancel()
+            await asyncio.gather(self._maintenance, return_exceptions=True)
+        await self.receiver.stop(drain)
+        await self.adapter.close()
+        await self.outbox.close()
+        if self.app.running:
+            await self.app.stop()
+        await self.app.shutdown()
+
+    async def run_until_stopped(self) -> None:
+        """Run until SIGINT or SIGTERM, then stop gracefully."""
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, stop.set)
+        await self.start()
+        try:
+            await stop.wait()
+        finally:
+            await self.stop()
