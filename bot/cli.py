@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.config import Settings
-from bot.content.check import check, startup_errors
+from bot.content.check import check, startup_errors, trusted_file
 from bot.content.loader import load
 from bot.content.problems import Problem, errors
 from bot.engine.engine import Engine
@@ -53,9 +53,16 @@ class App:
     runner: Runner
 
 
-def build(settings: Settings, persistent: bool = True) -> App:
-    """Load content and catalogs, open the store, wire the runner."""
-    loaded = load(settings.dialogues)
+def build(settings: Settings, persistent: bool = True, example_people: bool = False) -> App:
+    """Load content and catalogs, open the store, wire the runner.
+
+    Real trusted persons come only from VREDE_TRUSTED_PERSONS; the made-up example directory
+    is used only where asked (the local terminal chat), never on Telegram or Matrix.
+    """
+    trusted = settings.trusted_persons
+    if trusted is None and example_people:
+        trusted = trusted_file(settings.dialogues, None)
+    loaded = load(settings.dialogues, trusted)
     catalogs = Catalogs.load(settings.locales)
     problems = startup_errors(loaded, catalogs, dt.date.today())
     if problems or loaded.dialogue is None:
@@ -73,7 +80,7 @@ def build(settings: Settings, persistent: bool = True) -> App:
 
 def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     """Print problems; exit 1 when there are errors."""
-    problems = check(settings.dialogues, settings.locales, dt.date.today())
+    problems = check(settings.dialogues, settings.locales, dt.date.today(), settings.trusted_persons)
     bad = errors(problems)
     if args.format == "json":
         print(
@@ -93,7 +100,7 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     """The terminal chat."""
-    app = build(settings, persistent=False)
+    app = build(settings, persistent=False, example_people=True)
     interactive = sys.stdin.isatty()
     if getattr(args, "hint", False) and interactive:
         print(HOW_TO_CONNECT)

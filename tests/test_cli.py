@@ -87,7 +87,7 @@ def test_graph_mermaid_and_dot() -> None:
     mermaid = vrede("graph").stdout
     assert mermaid.startswith("flowchart TD") and "start -->" in mermaid
     dot = vrede("graph", "--format", "dot").stdout
-    assert dot.startswith("digraph dialogue {") and "start -> home" in dot
+    assert dot.startswith("digraph dialogue {") and "start -> topic" in dot
 
 
 def test_i18n_round_trip(tmp_path: Path) -> None:

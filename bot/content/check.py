@@ -17,9 +17,22 @@ from bot.i18n.catalogs import SOURCE, Catalogs, entries, po_path
 from bot.i18n.extract import messages
 
 
-def check(dialogues: Path, locales: Path | None, today: dt.date) -> list[Problem]:
+EXAMPLE_TRUSTED = "trusted_persons.example.yaml"
+
+
+def trusted_file(dialogues: Path, configured: Path | None) -> Path | None:
+    """The trusted-person directory: the configured one, else the example beside the dialogues."""
+    if configured is not None:
+        return configured
+    example = dialogues / EXAMPLE_TRUSTED
+    return example if example.exists() else None
+
+
+def check(
+    dialogues: Path, locales: Path | None, today: dt.date, trusted: Path | None = None
+) -> list[Problem]:
     """Load and check everything; problems are sorted by file and line."""
-    loaded = load(dialogues)
+    loaded = load(dialogues, trusted_file(dialogues, trusted))
     problems = list(loaded.problems)
     problems += _lexicon_examples(loaded)
     tr: Translator = SourceOnly()

@@ -15,7 +15,17 @@ import jsonschema
 from bot.content.problems import Problem, errors
 from bot.content.yamlsrc import Source, YamlError, parse
 from bot.engine.hours import parse_days, parse_time
-from bot.engine.model import Command, Contact, Dialogue, Hours, Interval, Node, Option, Origin
+from bot.engine.model import (
+    Command,
+    Contact,
+    Dialogue,
+    Hours,
+    Interval,
+    Node,
+    Option,
+    Origin,
+    TrustedPerson,
+)
 from bot.engine.safety import Lexicon
 
 META_KEYS = ("entry", "danger_node", "help_node")
@@ -37,11 +47,15 @@ def dialogue_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.glob("*.yaml") if not p.name.startswith("trusted_persons"))
 
 
-def load(folder: Path) -> Loaded:
-    """Read, schema-check and build. Never raises for bad content: problems are returned."""
+def load(folder: Path, trusted: Path | None = None) -> Loaded:
+    """Read, schema-check and build. Never raises for bad content: problems are returned.
+
+    `trusted` is a trusted-person directory (kept outside git in a deployment).
+    """
     problems: list[Problem] = []
     base = folder.parent
-    sources = _read_all(dialogue_files(folder), base, _schema(folder / "schema.json"), problems)
+    files = dialogue_files(folder) + ([trusted] if trusted is not None else [])
+    sources = _read_all(files, base, _schema(folder / "schema.json"), problems)
     lex_sources = _read_all(
         sorted((folder / "danger").glob("*.yaml")),
         base,
@@ -105,14 +119,16 @@ def _schema_message(err: jsonschema.ValidationError) -> str:
 
 
 def _build(sources: list[Source], problems: list[Problem]) -> Dialogue | None:
-    meta: dict[str, Any] = {"commands": {}, "system": {}, "entry_codes": {}}
+    meta: dict[str, Any] = {"commands": {}, "system": {}, "entry_codes": {}, "regions": {}}
     nodes: dict[str, Node] = {}
     contacts: dict[str, Contact] = {}
+    trusted: dict[str, TrustedPerson] = {}
     origins: dict[str, Origin] = {}
     for src in sources:
         _meta(src, meta, origins, problems)
         _collect(src, "nodes", nodes, origins, problems, _node)
         _collect(src, "contacts", contacts, origins, problems, _contact)
+        _collect(src, "trusted_persons", trusted, origins, problems, _person)
     for key in META_KEYS:
         if key not in meta:
             problems.append(Problem("error", "missing_setting", f"'{key}' is not set in any file"))
@@ -132,6 +148,8 @@ def _build(sources: list[Source], problems: list[Problem]) -> Dialogue | None:
         commands=commands,
         system=dict(meta["system"]),
         entry_codes=dict(meta["entry_codes"]),
+        trusted=trusted,
+        regions=dict(meta["regions"]),
         origins=origins,
     )
 
@@ -139,7 +157,7 @@ def _build(sources: list[Source], problems: list[Problem]) -> Dialogue | None:
 def _meta(
     src: Source, meta: dict[str, Any], origins: dict[str, Origin], problems: list[Problem]
 ) -> None:
-    for key in (*META_KEYS, "commands", "system", "entry_codes"):
+    for key in (*META_KEYS, "commands", "system", "entry_codes", "regions"):
         if key not in src.data:
             continue
         if key in META_KEYS:
@@ -179,7 +197,7 @@ def _collect(
     problems: list[Problem],
     make: Any,
 ) -> None:
-    kind = section[:-1]
+    kind = {"nodes": "node", "contacts": "contact", "trusted_persons": "trusted"}[section]
     for ident, raw in src.data.get(section, {}).items():
         line = src.line((section, ident))
         if ident in into:
@@ -201,7 +219,7 @@ def _collect(
 
 def _node(ident: str, raw: dict[str, Any]) -> Node:
     options = tuple(
-        Option(o["id"], o["label"], o.get("goto"), o.get("action"), tuple(o.get("routes", ())))
+        Option(o["id"], o["label"], o.get("goto"), o.get("action"), tuple(o.get("routes", ())), o.get("region"))
         for o in raw["options"]
     )
     seen = [o.id for o in options]
@@ -214,6 +232,14 @@ def _node(ident: str, raw: dict[str, Any]) -> Node:
         tuple(raw.get("contacts", ())),
         raw.get("handoff"),
         bool(raw.get("urgent", False)),
+        {k: tuple(v) for k, v in raw.get("regional", {}).items()},
+    )
+
+
+def _person(ident: str, raw: dict[str, Any]) -> TrustedPerson:
+    return TrustedPerson(
+        ident, raw["name"], tuple(raw["languages"]), tuple(raw["regions"]), raw.get("phone"),
+        raw.get("messenger"), raw.get("walk_in"), _hours(raw), raw.get("code"),
     )
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 
 from bot.engine import inputs as i
 from bot.engine.hours import status
-from bot.engine.model import Contact, Dialogue, Node, Option
+from bot.engine.model import Contact, Dialogue, Hours, Node, Option, TrustedPerson
 from bot.engine.replies import Button, ContactCard, Erase, Handoff, Message, Reply
 from bot.engine.safety import Lexicon
 from bot.engine.session import Session
@@ -18,6 +18,7 @@ from bot.engine.translate import Translator
 EMERGENCY_NUMBER = "112"
 SOURCE_LANG = "nl"
 LANGUAGE_SCREEN = "language"
+MAX_PEOPLE = 3  # trusted persons listed at once: enough to choose, few enough to read
 ROUTE_WINDOW = 500  # characters of a message used for routing; danger words check it all
 
 
@@ -44,6 +45,7 @@ class Engine:
         self.tr = translator
         self.lexicons = lexicons
         self._values = _placeholder_values(dialogue.contacts)
+        self._person_codes = {p.code: p.id for p in dialogue.trusted.values() if p.code}
         self._matchers: dict[tuple[str, str], list[tuple[str, tuple[str, ...]]]] = {}
         self._command_words: dict[str, dict[str, str]] = {}
         # Translations and labels never change while the engine lives: memoise them.
@@ -67,7 +69,8 @@ class Engine:
     def start(self, inp: i.Start, now: dt.datetime) -> Turn:
         """A new conversation at the entry node, or where the entry code points."""
         ts = int(now.timestamp())
-        code = inp.code if inp.code in self.dialogue.entry_codes else None
+        known = inp.code in self.dialogue.entry_codes or inp.code in self._person_codes
+        code = inp.code if known else None
         session = self._new(inp.lang, code, ts)
         node = self.dialogue.entry_codes.get(code or "", self.dialogue.entry)
         notes = () if self.tr.reviewed(session.lang) else (self._sys(session, "not_reviewed"),)
@@ -145,6 +148,8 @@ class Engine:
         return self._enter(s.at(target, ts), now, ())
 
     def _follow(self, s: Session, option: Option, now: dt.datetime) -> Turn:
+        if option.region is not None:
+            s = replace(s, region=None if option.region == "none" else option.region)
         if option.goto is not None:
             return self._goto(s, option.goto, now)
         return self._command(s, option.action or "restart", now)
@@ -262,13 +267,14 @@ class Engine:
         parts = list(notes)
         if body or not notes:
             parts.append(self._t(s.lang, f"{node.id}.text", node.text))
-            parts.extend(
-                self._contact(s.lang, self.dialogue.contacts[c], now) for c in node.contacts
-            )
+            contacts = node.contacts_for(s.region)
+            parts.extend(self._contact(s.lang, self.dialogue.contacts[c], now) for c in contacts)
+            if node.handoff == "trusted_person":
+                parts.extend(self._people(s, now))
         buttons = self._option_buttons(s.lang, node)
         cards = tuple(
             ContactCard(c.id, c.name, c.phone, c.url)
-            for c in (self.dialogue.contacts[cid] for cid in node.contacts)
+            for c in (self.dialogue.contacts[cid] for cid in node.contacts_for(s.region))
         )
         urgent = node.urgent and body
         return self._message(
@@ -319,30 +325,62 @@ class Engine:
 
     def _contact(self, lang: str, c: Contact, now: dt.datetime) -> str:
         ctx = f"contact.{c.id}"
-        head = f"{c.name}: {{{c.id}.phone}}" if c.phone else f"{c.name}: {{{c.id}.url}}"
+        reach = [f"{{{c.id}.{f}}}" for f, v in (("phone", c.phone), ("url", c.url)) if v]
+        head = f"{c.name}: {' · '.join(reach)}"
         lines = [self._fill(lang, head)]
         if c.note:
             lines.append(self._t(lang, f"{ctx}.note", c.note))
-        facts = [self._system(lang, f"cost_{c.cost}"), self._system(lang, f"anon_{c.anonymity}")]
+        facts = [self._system(lang, f"cost_{c.cost}")] if c.cost != "unstated" else []
+        if c.anonymity != "unstated":
+            facts.append(self._system(lang, f"anon_{c.anonymity}"))
         if c.hours is not None:
             facts.append(self._hours(lang, c, now))
-        lines.append(" ".join(facts))
+        if facts:
+            lines.append(" ".join(facts))
         return "\n".join(lines)
 
     def _hours(self, lang: str, c: Contact, now: dt.datetime) -> str:
         assert c.hours is not None
-        st = status(c.hours, now)
+        return self._status(lang, c.hours, now, "")
+
+    def _status(self, lang: str, hours: Hours, now: dt.datetime, prefix: str) -> str:
+        """'Open now, until 17:00' or when it opens next; `prefix` picks the person variants."""
+        st = status(hours, now)
         if st.always:
-            return self._system(lang, "open_always")
+            return self._system(lang, f"{prefix}open_always")
         if st.open and st.until is not None:
-            return self._system(lang, "open_now", time=st.until.strftime("%H:%M"))
+            return self._system(lang, f"{prefix}open_now", time=st.until.strftime("%H:%M"))
         if st.next_open is None:
-            return self._system(lang, "closed")
-        today = now.astimezone(c.hours.tz).date()
-        days = (st.next_open.date() - today).days
+            return self._system(lang, f"{prefix}closed")
+        days = (st.next_open.date() - now.astimezone(hours.tz).date()).days
         key = {0: "opens_today", 1: "opens_tomorrow"}.get(days, "opens_day")
         day = self.tr.day_name(lang, st.next_open.weekday())
-        return self._system(lang, key, time=st.next_open.strftime("%H:%M"), day=day)
+        return self._system(lang, prefix + key, time=st.next_open.strftime("%H:%M"), day=day)
+
+    def _people(self, s: Session, now: dt.datetime) -> list[str]:
+        """Trusted persons for this resident: the one whose link they used, then their language."""
+        people = list(self.dialogue.trusted.values())
+        first = [p for p in people if s.entry_code and p.code == s.entry_code]
+        speakers = [p for p in people if s.lang in p.languages and p not in first]
+        local = [p for p in speakers if s.region in p.regions]
+        chosen = (first + (local or speakers))[:MAX_PEOPLE]
+        if not chosen:
+            return [self._sys(s, "trusted_none")]
+        blocks = [self._person(s.lang, p, now) for p in chosen]
+        if first:
+            blocks[0] = f"{self._sys(s, 'trusted_from_link')}\n{blocks[0]}"
+        return blocks
+
+    def _person(self, lang: str, p: TrustedPerson, now: dt.datetime) -> str:
+        langs = ", ".join(self.tr.native_name(code) for code in p.languages)
+        places = ", ".join(self.dialogue.regions.get(r, r) for r in p.regions)
+        lines = [f"{p.name} ({langs}; {places})"]
+        for key, value in (("reach_phone", p.phone), ("reach_messenger", p.messenger), ("reach_walk_in", p.walk_in)):
+            if value:
+                lines.append(self._system(lang, key, value=value))
+        if p.hours is not None:
+            lines.append(self._status(lang, p.hours, now, "person_"))
+        return "\n".join(lines)
 
     # ----------------------------------------------------------------- texts
     def _sys(self, s: Session, key: str) -> str:

@@ -10,8 +10,8 @@ from typing import Literal
 Action = Literal["restart", "language", "erase", "danger", "help"]
 ACTIONS: tuple[str, ...] = ("restart", "language", "erase", "danger", "help")
 HANDOFFS: tuple[str, ...] = ("veilig_thuis", "trusted_person")
-COSTS: tuple[str, ...] = ("free", "local", "paid")
-ANONYMITY: tuple[str, ...] = ("anonymous", "advice_anonymous", "named")
+COSTS: tuple[str, ...] = ("free", "local", "paid", "unstated")
+ANONYMITY: tuple[str, ...] = ("anonymous", "advice_anonymous", "named", "unstated")
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ class Option:
     goto: str | None = None
     action: Action | None = None
     routes: tuple[str, ...] = ()
+    region: str | None = None  # sets the session's region ("none" forgets it)
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class Node:
     contacts: tuple[str, ...] = ()
     handoff: str | None = None
     urgent: bool = False
+    regional: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # region -> contacts
 
     def option(self, option_id: str) -> Option | None:
         """The option with this id on this node, if any."""
@@ -55,6 +57,11 @@ class Node:
     def is_help(self) -> bool:
         """A help route: the node shows contacts or hands the resident to a person."""
         return bool(self.contacts) or self.handoff is not None
+
+    def contacts_for(self, region: str | None) -> tuple[str, ...]:
+        """The contacts to show: the node's own, then those for the resident's region."""
+        extra = self.regional.get(region or "", self.regional.get("default", ()))
+        return self.contacts + tuple(c for c in extra if c not in self.contacts)
 
 
 @dataclass(frozen=True)
@@ -93,6 +100,25 @@ class Contact:
 
 
 @dataclass(frozen=True)
+class TrustedPerson:
+    """A trusted person (vertrouwenspersoon) from a community, who shares the bot's link.
+
+    `code` is the entry code in their link; a resident who arrives with it is offered this
+    person first. Nothing about a resident is ever passed to a trusted person.
+    """
+
+    id: str
+    name: str
+    languages: tuple[str, ...]
+    regions: tuple[str, ...]
+    phone: str | None = None
+    messenger: str | None = None
+    walk_in: str | None = None
+    hours: Hours | None = None
+    code: str | None = None
+
+
+@dataclass(frozen=True)
 class Command:
     """A global command, available on every node, by button, slash command or words."""
 
@@ -115,4 +141,6 @@ class Dialogue:
     commands: Mapping[str, Command]
     system: Mapping[str, str]
     entry_codes: Mapping[str, str] = field(default_factory=dict)
+    trusted: Mapping[str, TrustedPerson] = field(default_factory=dict)
+    regions: Mapping[str, str] = field(default_factory=dict)  # region id -> display name
     origins: Mapping[str, Origin] = field(default_factory=dict)

@@ -42,6 +42,17 @@ SYSTEM_KEYS = {
     "anon_anonymous": set(),
     "anon_advice_anonymous": set(),
     "anon_named": set(),
+    "trusted_none": set(),
+    "trusted_from_link": set(),
+    "reach_phone": {"value"},
+    "reach_messenger": {"value"},
+    "reach_walk_in": {"value"},
+    "person_open_always": set(),
+    "person_open_now": {"time"},
+    "person_opens_today": {"time"},
+    "person_opens_tomorrow": {"time"},
+    "person_opens_day": {"day", "time"},
+    "person_closed": set(),
 }
 
 
@@ -60,7 +71,7 @@ def validate(
     d: Dialogue, lexicons: Mapping[str, Lexicon], tr: Translator, today: dt.date
 ) -> list[Finding]:
     """All findings for a dialogue, errors and warnings."""
-    out = [*_settings(d), *_links(d)]
+    out = [*_settings(d), *_links(d), *_notes(d), *_regions(d), *_people(d, tr)]
     if any(f.severity == "error" for f in out):
         return out  # the graph checks below assume every link resolves
     out += [*_reachable(d), *_dead_ends(d), *_help_distance(d), *_labels(d, lexicons)]
@@ -130,6 +141,44 @@ def _links(d: Dialogue) -> Iterator[Finding]:
                 f"node:{node.id}",
                 node.id,
             )
+
+
+def _notes(d: Dialogue) -> Iterator[Finding]:
+    known = {f"{c}.{f}" for c in d.contacts for f in ("name", "phone", "url")} | {"emergency"}
+    for c in d.contacts.values():
+        for name in placeholders(c.note) - known:
+            yield Finding("error", "placeholder", f"contact '{c.id}': unknown placeholder {{{name}}}", f"contact:{c.id}")
+
+
+def _regions(d: Dialogue) -> Iterator[Finding]:
+    known = set(d.regions)
+    for node in d.nodes.values():
+        for region, contacts in node.regional.items():
+            if region not in known | {"default"}:
+                yield Finding("error", "unknown_region", f"region '{region}' is not in 'regions'", f"node:{node.id}", node.id)
+            for cid in contacts:
+                if cid not in d.contacts:
+                    yield Finding("error", "missing_contact", f"contact '{cid}' does not exist", f"node:{node.id}", node.id)
+        for opt in node.options:
+            if opt.region is not None and opt.region not in known | {"none"}:
+                yield Finding("error", "unknown_region", f"option '{opt.id}' sets unknown region '{opt.region}'", f"option:{node.id}.{opt.id}", node.id)
+
+
+def _people(d: Dialogue, tr: Translator) -> Iterator[Finding]:
+    codes: dict[str, str] = {}
+    for p in d.trusted.values():
+        where = f"trusted:{p.id}"
+        for region in p.regions:
+            if region not in d.regions:
+                yield Finding("error", "unknown_region", f"trusted person '{p.id}': region '{region}' is not in 'regions'", where)
+        if not set(p.languages) & set(tr.languages):
+            yield Finding("warning", "trusted_language", f"trusted person '{p.id}' speaks none of the offered languages", where)
+        if p.code and (p.code in d.entry_codes or p.code in codes):
+            yield Finding("error", "duplicate_code", f"entry code '{p.code}' of '{p.id}' is already used", where)
+        if p.code:
+            codes[p.code] = p.id
+        if not (p.phone or p.messenger or p.walk_in):
+            yield Finding("error", "trusted_unreachable", f"trusted person '{p.id}' has no phone, messenger or walk-in place", where)
 
 
 def _edges(d: Dialogue, node: Node) -> list[str]:
@@ -219,21 +268,15 @@ def _labels(d: Dialogue, lexicons: Mapping[str, Lexicon]) -> Iterator[Finding]:
 
 
 def _lengths(d: Dialogue, lexicons: Mapping[str, Lexicon], tr: Translator) -> Iterator[Finding]:
-    """Render every node in every language and measure what would really be sent."""
+    """Render every node in every language and region and measure what would really be sent."""
     engine = Engine(d, tr, lexicons)
     now = dt.datetime(2026, 1, 5, 12, 0, tzinfo=dt.UTC)
     for lang in tr.languages:
         for node in d.nodes.values():
-            s = Session(node.id, lang, d.version, 0, 0)
-            reply = engine.show(s, now)
-            if len(reply.text) > MAX_TEXT:
-                yield Finding(
-                    "error",
-                    "text_too_long",
-                    f"message in '{lang}' has {len(reply.text)} characters; Telegram allows {MAX_TEXT}",
-                    f"node:{node.id}",
-                    node.id,
-                )
+            regions = [None, *d.regions] if node.regional or node.handoff else [None]
+            longest = max(len(engine.show(Session(node.id, lang, d.version, 0, 0, region=r), now).text) for r in regions)
+            if longest > MAX_TEXT:
+                yield Finding("error", "text_too_long", f"message in '{lang}' has {longest} characters; Telegram allows {MAX_TEXT}", f"node:{node.id}", node.id)
 
 
 def _stale_contacts(d: Dialogue, today: dt.date) -> Iterator[Finding]:

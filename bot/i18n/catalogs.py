@@ -87,12 +87,21 @@ def describe(code: str, review: dict[str, Any] | None) -> Language:
     )
 
 
+def _known(code: str) -> bool:
+    try:
+        Locale.parse(code)
+    except (UnknownLocaleError, ValueError):
+        return False
+    return True
+
+
 class Catalogs:
     """Translations for every language, keyed per session language (never process-wide)."""
 
     def __init__(self, languages: list[Language], texts: dict[str, dict[tuple[str, str], str]]):
         self._langs = {lang.code: lang for lang in languages}
         self._texts = texts
+        self._others: dict[str, str] = {}
 
     @classmethod
     def load(cls, locales: Path) -> Catalogs:
@@ -130,8 +139,11 @@ class Catalogs:
         return table.get((context, source), source) if table else source
 
     def native_name(self, lang: str) -> str:
-        """Nederlands, Türkçe, العربية, ..."""
-        return self._langs[lang].native if lang in self._langs else lang
+        """Nederlands, Türkçe, العربية, ... (also for languages not offered, e.g. of a trusted person)."""
+        if lang not in self._langs:
+            self._others.setdefault(lang, describe(lang, None).native if _known(lang) else lang)
+            return self._others[lang]
+        return self._langs[lang].native
 
     def day_name(self, lang: str, weekday: int) -> str:
         """A weekday name in `lang`."""
