@@ -12,7 +12,7 @@ from bot.engine.model import Dialogue
 from bot.engine.safety import Lexicon
 from bot.engine.text import phone_numbers, placeholders
 from bot.engine.translate import SourceOnly, Translator
-from bot.engine.validate import validate
+from bot.engine.validate import MAX_LABEL, validate
 from bot.i18n.catalogs import SOURCE, Catalogs, entries, po_path
 from bot.i18n.extract import messages
 
@@ -161,6 +161,9 @@ def _compare(context: str, source: str, text: str, file: str, line: int) -> list
                 node,
             )
         )
+    is_label = ".option." in context or context.endswith(".label")
+    if is_label and len(text) > MAX_LABEL:
+        out.append(Problem("error", "label_too_long", f"{context}: label has {len(text)} characters; a button shows about {MAX_LABEL}", file, line, node))
     if phone_numbers(text) != phone_numbers(source):
         src = ", ".join(phone_numbers(source)) or "none"
         out.append(
