@@ -48,7 +48,12 @@ class SqliteStore:
 
         def locked() -> T:
             with self._lock:
-                return fn(self._db)
+                result = fn(self._db)
+                if isinstance(result, sqlite3.Cursor):
+                    # Close it under the lock: a cursor freed later in another thread resets
+                    # a cached statement that a concurrent call may be using ("API misuse").
+                    result.close()
+                return result
 
         return await asyncio.to_thread(locked)
 
