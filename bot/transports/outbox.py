@@ -35,8 +35,8 @@ class Limits:
     """Sending limits. The margins keep clock jitter from ever touching the platform's limit."""
 
     per_window: int = 30
-    window: float = 1.05
-    chat_interval: float = 1.05
+    window: float = 1.01
+    chat_interval: float = 1.01
     attempts: int = 6
 
 
@@ -75,7 +75,8 @@ class Outbox:
         self._ready: list[tuple[int, int, Hashable]] = []  # (0 urgent / 1 normal, seq, chat)
         self._waiting: list[tuple[float, int, Hashable]] = []  # (next_ok, seq, chat)
         self._starts = 0
-        self._sent: deque[float] = deque()
+        self._sent: deque[float] = deque()  # when recent sends finished
+        self._in_flight = 0
         self._seq = itertools.count()
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -149,13 +150,13 @@ class Outbox:
             head = self._chats[chat].jobs[0]
             heapq.heappush(self._ready, (0 if head.urgent else 1, seq, chat))
 
-    def _window_wait(self, now: float) -> float:
-        """Seconds until the global rolling window has room."""
+    def _window_wait(self, now: float) -> float | None:
+        """Seconds until the global rolling window has room; None: until a send finishes."""
         while self._sent and self._sent[0] <= now - self.limits.window:
             self._sent.popleft()
-        if len(self._sent) < self.limits.per_window:
+        if len(self._sent) + self._in_flight < self.limits.per_window:
             return 0.0
-        return self._sent[0] + self.limits.window - now
+        return self._sent[0] + self.limits.window - now if self._sent else None
 
     async def _run(self) -> None:
         while True:
@@ -165,7 +166,8 @@ class Outbox:
             if not self._ready:
                 await self._sleep(self._waiting[0][0] - now if self._waiting else None)
                 continue
-            if (wait := self._window_wait(now)) > 0:
+            wait = self._window_wait(now)
+            if wait is None or wait > 0:
                 await self._sleep(wait)
                 continue
             self._start(heapq.heappop(self._ready)[2], now)
@@ -178,8 +180,7 @@ class Outbox:
         state = self._chats[chat]
         job = state.jobs.popleft()
         state.scheduled, state.busy = False, True
-        state.next_ok = now + self.limits.chat_interval
-        self._sent.append(now)
+        self._in_flight += 1
         task = asyncio.create_task(self._deliver(job, state))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -205,7 +206,11 @@ class Outbox:
             if not job.future.done():
                 job.future.set_result(result)
         finally:
+            done = self.clock()
+            self._in_flight -= 1
+            self._sent.append(done)
             state.busy = False
+            state.next_ok = max(state.next_ok, done + self.limits.chat_interval)
             self._finish(job.chat, state)
 
     def _failed(self, job: _Job, state: _Chat, exc: Exception) -> None:

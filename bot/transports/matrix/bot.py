@@ -183,7 +183,7 @@ class MatrixBot:
         code = entry_code(first, codes)
         lang = None if code else guess(first, self.catalogs.languages, self.catalogs.native_name)
         encrypted = bool(self.client.rooms[room_id].encrypted)
-        new_room = await self.hs.create(resident, encrypted, self.me)
+        new_room = await self.hs.create(resident, encrypted)
         if new_room is not None:
             await self.state.add_room(self.runner.key(PLATFORM, new_room), code, lang)
             self.runner.metrics.inc("matrix_rooms_opened")

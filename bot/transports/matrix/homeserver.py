@@ -112,7 +112,7 @@ class Homeserver:
                 return done
             token = page.end
 
-    async def create(self, resident: str, encrypted: bool, me: str) -> str | None:
+    async def create(self, resident: str, encrypted: bool) -> str | None:
         """A private room for one conversation, where the bot alone can redact everything."""
         state: list[dict[str, Any]] = [
             # A member who joins later sees nothing from before their invite.
@@ -131,8 +131,9 @@ class Homeserver:
             state.append(
                 {"type": "m.room.encryption", "state_key": "", "content": {"algorithm": MEGOLM}}
             )
+        # The creator (the bot) holds full power; the resident may talk and invite, not redact
+        # others' messages or change the room. (Room version 12 forbids naming the creator.)
         levels = {
-            "users": {me: 100},
             "users_default": 0,
             "events_default": 0,
             "redact": 50,
@@ -152,7 +153,10 @@ class Homeserver:
             )
 
         resp = await self.retrying("create room", call)
-        return str(resp.room_id) if isinstance(resp, RoomCreateResponse) else None
+        if isinstance(resp, RoomCreateResponse):
+            return str(resp.room_id)
+        log.warning("creating a room failed: %s", _code(resp))
+        return None
 
     async def join(self, room_id: str) -> bool:
         """Accept an invite."""

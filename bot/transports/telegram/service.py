@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import warnings
 from dataclasses import dataclass, field
@@ -23,6 +24,9 @@ from bot.transports.outbox import Limits, Outbox
 from bot.transports.telegram.adapter import Adapter
 from bot.transports.telegram.intake import Intake, Poller, Webhook
 
+# Opt in to PTB's coming behaviour (durations as timedelta) so that building a RetryAfter
+# does not emit a deprecation warning; _retry_after accepts both forms.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
 log = logging.getLogger(__name__)
 DEFAULT_API = "https://api.telegram.org"
 MAINTENANCE_EVERY = 600.0  # seconds between purges of expired sessions and message ids
@@ -61,7 +65,9 @@ def traces(store: SessionStore) -> tuple[MessageTrail, UpdateLog]:
     return MemoryTrail(), MemoryUpdateLog()
 
 
-def application(token: str, api_url: str | None, pool: int = 128) -> Application:  # type: ignore[type-arg]
+def application(
+    token: str, api_url: str | None, timeout: float = 15.0, pool: int = 128
+) -> Application:  # type: ignore[type-arg]
     """A PTB Application without its Updater: the Poller confirms updates only once done."""
     base = (api_url or DEFAULT_API).rstrip("/")
     return (
@@ -73,9 +79,9 @@ def application(token: str, api_url: str | None, pool: int = 128) -> Application
         .connection_pool_size(pool)
         .pool_timeout(30.0)
         .connect_timeout(10.0)
-        .read_timeout(15.0)
-        .write_timeout(15.0)
-        .get_updates_read_timeout(15.0)
+        .read_timeout(timeout)
+        .write_timeout(timeout)
+        .get_updates_read_timeout(timeout)
         .build()
     )
 
@@ -91,6 +97,7 @@ class Options:
     limits: Limits = field(default_factory=Limits)
     vanish_after: float = 5.0
     poll_timeout: int = 30
+    timeout: float = 15.0  # seconds to wait for one Bot API answer
 
 
 class TelegramBot:
@@ -98,7 +105,7 @@ class TelegramBot:
 
     def __init__(self, runner: Runner, store: SessionStore, options: Options) -> None:
         self.runner, self.store, self.options = runner, store, options
-        self.app = application(options.token, options.api_url)
+        self.app = application(options.token, options.api_url, options.timeout)
         self.trail, self.updates = traces(store)
         self.outbox = Outbox(retry_delay, options.limits, runner.metrics)
         self.adapter = Adapter(runner, self.app.bot, self.outbox, self.trail, options.vanish_after)
@@ -124,6 +131,7 @@ class TelegramBot:
 
     async def start(self) -> None:
         """Connect (getMe), then receive updates."""
+        quiet_libraries()
         await self.app.initialize()
         await self.app.start()
         await self.receiver.start()

@@ -1,0 +1,134 @@
+"""Faults: 429 bursts, 500s, timeouts, and a bot process killed mid-conversation.
+
+The invariant in every case: each resident message gets exactly one answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+from bot.runner import Runner
+from bot.store.sqlite import SqliteStore
+from bot.transports.outbox import Limits
+from tests.conftest import ROOT
+from tests.telegram.conftest import start_bot
+from tests.telegram.fake_api import FakeTelegram
+
+
+async def burst(fake: FakeTelegram, chats: range, text: str = "/start") -> None:
+    """Many residents write at once; wait until every one is answered."""
+    ids = [fake.text(c, text) for c in chats]
+    await asyncio.gather(*(fake.handled(i, timeout=30) for i in ids))
+
+
+def answers(fake: FakeTelegram, chat: int) -> int:
+    return len(fake.bot_messages(chat, visible=False))
+
+
+async def test_within_telegrams_limits_no_429_is_ever_received(
+    fake: FakeTelegram, db_path: Path, make_tg_runner
+) -> None:  # type: ignore[no-untyped-def]
+    fake.rate_limits = True
+    store = SqliteStore(db_path)
+    bot = await start_bot(fake, make_tg_runner(store), store, limits=Limits())
+    chats = range(1000, 1045)
+    await burst(fake, chats)
+    await bot.stop()
+    await store.close()
+    assert fake.too_many == 0
+    assert all(answers(fake, c) == 1 for c in chats)
+
+
+async def test_429_bursts_are_retried_after_retry_after(
+    fake: FakeTelegram, db_path: Path, make_tg_runner
+) -> None:  # type: ignore[no-untyped-def]
+    fake.rate_limits, fake.per_second = True, 8  # stricter than the outbox expects
+    store = SqliteStore(db_path)
+    runner: Runner = make_tg_runner(store)
+    bot = await start_bot(fake, runner, store, limits=Limits(chat_interval=0.05))
+    chats = range(2000, 2020)
+    await burst(fake, chats)
+    await bot.stop()
+    await store.close()
+    assert fake.too_many > 0, "the server did push back"
+    assert runner.metrics.counts["outbox_retries"] >= fake.too_many
+    assert all(answers(fake, c) == 1 for c in chats)
+
+
+async def test_500s_and_timeouts_are_retried_without_double_answers(
+    fake: FakeTelegram, db_path: Path, make_tg_runner
+) -> None:  # type: ignore[no-untyped-def]
+    store = SqliteStore(db_path)
+    bot = await start_bot(fake, make_tg_runner(store), store, timeout=0.4)
+    fake.fail("sendMessage", times=3, status=500)
+    fake.fail("sendMessage", times=1, status=502)
+    fake.slow("sendMessage", seconds=1.0, times=2)  # longer than the bot waits: a timeout
+    fake.fail("getUpdates", times=2, status=500)
+    chats = range(3000, 3006)
+    await burst(fake, chats)
+    await bot.stop()
+    await store.close()
+    assert all(answers(fake, c) == 1 for c in chats)
+    assert not fake.faults["sendMessage"], "every fault was met"
+
+
+class BotProcess:
+    """`vrede telegram` as a real process, against the fake server."""
+
+    def __init__(self, fake: FakeTelegram, data: Path) -> None:
+        self.env = {
+            **os.environ,
+            "TELEGRAM_TOKEN": fake.token,
+            "TELEGRAM_API_URL": fake.url,
+            "VREDE_DATA_DIR": str(data),
+            "VREDE_SECRET": "kill-test-secret-0123456789",
+        }
+        self.proc: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        cmd = [sys.executable, "-m", "bot.cli", "telegram"]
+        self.proc = await asyncio.create_subprocess_exec(
+            *cmd, cwd=ROOT, env=self.env, stderr=asyncio.subprocess.DEVNULL
+        )
+
+    async def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        await self.proc.wait()
+
+    async def stop(self) -> int:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGTERM)
+        return await asyncio.wait_for(self.proc.wait(), 20)
+
+
+async def test_killed_mid_conversation_every_message_gets_exactly_one_answer(
+    fake: FakeTelegram, tmp_path: Path
+) -> None:
+    a, c = 4001, 4003
+    bot = BotProcess(fake, tmp_path / "data")
+    await bot.start()
+    await fake.handled(fake.text(a, "/start"), timeout=30)
+    release = fake.hold("sendMessage", c)  # c's answer will be on its way when the bot dies
+    c_start = fake.text(c, "/start")
+    await fake.until(
+        lambda: any(m == "sendMessage" and p.get("chat_id") == c for m, p in fake.calls)
+    )
+    fake.text(a, "hallo")  # answered before the crash, but not yet confirmed to Telegram
+    await fake.until(lambda: answers(fake, a) == 2)
+    polls = sum(1 for m, _ in fake.calls if m == "getUpdates")
+    await fake.until(lambda: sum(1 for m, _ in fake.calls if m == "getUpdates") > polls)
+    assert fake.confirmed <= c_start, "c's update is still unconfirmed"
+    await bot.kill()
+    release.set()
+    await bot.start()
+    await fake.until(lambda: answers(fake, c) == 1, timeout=30)
+    await fake.handled(fake.text(a, "nog iets"), timeout=30)
+    await fake.handled(fake.text(c, "hallo"), timeout=30)
+    assert await bot.stop() == 0
+    assert answers(fake, a) == 3, "/start, hallo, nog iets: one answer each, none twice"
+    assert answers(fake, c) == 2, "/start (redelivered after the crash) and hallo"
