@@ -18,6 +18,7 @@ from bot.store.keys import Keyer
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], dt.datetime]
+PURGE_EVERY = 600  # seconds between purges of expired sessions
 Deliver = Callable[[tuple[Reply, ...]], Awaitable[None]]
 
 
@@ -42,6 +43,7 @@ class Runner:
         self.negotiate, self.clock = negotiate, clock
         self.metrics = metrics or Metrics()
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+        self._next_purge = 0
 
     def key(self, platform: str, chat_id: str | int) -> str:
         """The opaque key of a conversation."""
@@ -81,6 +83,7 @@ class Runner:
         """The same, for callers that already hold the conversation lock."""
         now = self.clock()
         ts = int(now.timestamp())
+        await self._purge(ts)
         session = await self.store.load(key, ts)
         if isinstance(inp, i.Start):
             inp = replace(inp, lang=self.negotiate(inp.lang or client_lang))
@@ -95,6 +98,12 @@ class Runner:
         else:
             await self.store.save(key, turn.session, ts)
         return turn
+
+    async def _purge(self, ts: int) -> None:
+        """Delete expired sessions now and then, so nothing outlives its TTL on disk for long."""
+        if ts >= self._next_purge:
+            self._next_purge = ts + PURGE_EVERY
+            self.metrics.inc("sessions_purged", await self.store.purge(ts))
 
     def _count(self, inp: i.Input, turn: Turn) -> None:
         self.metrics.inc("turns")

@@ -100,3 +100,15 @@ async def test_erase_removes_the_row(make_runner: Callable[..., Runner], tmp_pat
     assert await store.count() == 0
     assert runner.metrics.counts["erasures"] == 1
     await store.close()
+
+
+async def test_expired_sessions_are_purged_from_disk(
+    make_runner: Callable[..., Runner], clock: FrozenClock, tmp_path: Path
+) -> None:
+    store = SqliteStore(tmp_path / "v.db", ttl=3600)
+    runner = make_runner(store)
+    await runner.handle("t", 1, i.Start(), Recorder().for_chat("a"))
+    clock.advance(hours=2)
+    await runner.handle("t", 2, i.Start(), Recorder().for_chat("b"))
+    assert await store.count() == 1, "the first conversation expired and was purged"
+    await store.close()

@@ -34,7 +34,9 @@ def test_each_language_has_a_danger_lexicon(loaded: Loaded, lang: str) -> None:
 
 
 @pytest.mark.parametrize("lang", LANGUAGES[1:])
-def test_unreviewed_language_says_so_in_that_language(engine: Engine, catalogs: Catalogs, lang: str) -> None:
+def test_unreviewed_language_says_so_in_that_language(
+    engine: Engine, catalogs: Catalogs, lang: str
+) -> None:
     assert not catalogs.reviewed(lang), "until a native speaker reviews it"
     msg = engine.handle(None, i.Start(lang=lang), FROZEN).replies[0]
     assert isinstance(msg, Message)

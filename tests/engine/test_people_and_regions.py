@@ -88,7 +88,9 @@ def test_handoff_carries_nothing_about_the_resident(people_engine: Engine) -> No
         ("ergens anders", None, "Veilig Thuis: 0800-2000", "elsewhere: national help"),
     ],
 )
-def test_region_question(engine: Engine, typed: str, region: str | None, contact: str | None, why: str) -> None:
+def test_region_question(
+    engine: Engine, typed: str, region: str | None, contact: str | None, why: str
+) -> None:
     s = replace(session(engine), node="region")
     turn = engine.handle(s, i.Text(typed), FROZEN)
     assert turn.session is not None and turn.session.region == region, why
