@@ -82,7 +82,9 @@ class Engine:
         if isinstance(inp, i.Text) and self._danger(fresh, inp.text):
             return self._goto(fresh, self.dialogue.danger_node, now)
         name = inp.option[4:] if isinstance(inp, i.Choice) else getattr(inp, "name", "")
-        if name in ("danger", "help", "language"):
+        if isinstance(inp, i.Text):
+            name = self._match_command(fresh.lang, normalise(clean(inp.text, ROUTE_WINDOW))) or ""
+        if name in ("danger", "help", "language", "erase"):
             return self._command(fresh, name, now)
         return self.start(i.Start(), now)
 
@@ -375,7 +377,11 @@ class Engine:
         langs = ", ".join(self.tr.native_name(code) for code in p.languages)
         places = ", ".join(self.dialogue.regions.get(r, r) for r in p.regions)
         lines = [f"{p.name} ({langs}; {places})"]
-        for key, value in (("reach_phone", p.phone), ("reach_messenger", p.messenger), ("reach_walk_in", p.walk_in)):
+        for key, value in (
+            ("reach_phone", p.phone),
+            ("reach_messenger", p.messenger),
+            ("reach_walk_in", p.walk_in),
+        ):
             if value:
                 lines.append(self._system(lang, key, value=value))
         if p.hours is not None:

@@ -46,7 +46,9 @@ def phone_numbers(text: str) -> list[str]:
     """Phone-like numbers written literally in a text (outside placeholders), digits only."""
     bare = PLACEHOLDER.sub(" ", text)
     digits = (re.sub(r"\D", "", m) for m in PHONE.findall(bare))
-    return sorted(d for d in digits if len(d) >= 3)  # ages and days ("18", "7") are not numbers to call
+    return sorted(
+        d for d in digits if len(d) >= 3
+    )  # ages and days ("18", "7") are not numbers to call
 
 
 def isolate(value: str) -> str:

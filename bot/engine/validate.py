@@ -147,7 +147,12 @@ def _notes(d: Dialogue) -> Iterator[Finding]:
     known = {f"{c}.{f}" for c in d.contacts for f in ("name", "phone", "url")} | {"emergency"}
     for c in d.contacts.values():
         for name in placeholders(c.note) - known:
-            yield Finding("error", "placeholder", f"contact '{c.id}': unknown placeholder {{{name}}}", f"contact:{c.id}")
+            yield Finding(
+                "error",
+                "placeholder",
+                f"contact '{c.id}': unknown placeholder {{{name}}}",
+                f"contact:{c.id}",
+            )
 
 
 def _regions(d: Dialogue) -> Iterator[Finding]:
@@ -155,13 +160,31 @@ def _regions(d: Dialogue) -> Iterator[Finding]:
     for node in d.nodes.values():
         for region, contacts in node.regional.items():
             if region not in known | {"default"}:
-                yield Finding("error", "unknown_region", f"region '{region}' is not in 'regions'", f"node:{node.id}", node.id)
+                yield Finding(
+                    "error",
+                    "unknown_region",
+                    f"region '{region}' is not in 'regions'",
+                    f"node:{node.id}",
+                    node.id,
+                )
             for cid in contacts:
                 if cid not in d.contacts:
-                    yield Finding("error", "missing_contact", f"contact '{cid}' does not exist", f"node:{node.id}", node.id)
+                    yield Finding(
+                        "error",
+                        "missing_contact",
+                        f"contact '{cid}' does not exist",
+                        f"node:{node.id}",
+                        node.id,
+                    )
         for opt in node.options:
             if opt.region is not None and opt.region not in known | {"none"}:
-                yield Finding("error", "unknown_region", f"option '{opt.id}' sets unknown region '{opt.region}'", f"option:{node.id}.{opt.id}", node.id)
+                yield Finding(
+                    "error",
+                    "unknown_region",
+                    f"option '{opt.id}' sets unknown region '{opt.region}'",
+                    f"option:{node.id}.{opt.id}",
+                    node.id,
+                )
 
 
 def _people(d: Dialogue, tr: Translator) -> Iterator[Finding]:
@@ -170,15 +193,35 @@ def _people(d: Dialogue, tr: Translator) -> Iterator[Finding]:
         where = f"trusted:{p.id}"
         for region in p.regions:
             if region not in d.regions:
-                yield Finding("error", "unknown_region", f"trusted person '{p.id}': region '{region}' is not in 'regions'", where)
+                yield Finding(
+                    "error",
+                    "unknown_region",
+                    f"trusted person '{p.id}': region '{region}' is not in 'regions'",
+                    where,
+                )
         if not set(p.languages) & set(tr.languages):
-            yield Finding("warning", "trusted_language", f"trusted person '{p.id}' speaks none of the offered languages", where)
+            yield Finding(
+                "warning",
+                "trusted_language",
+                f"trusted person '{p.id}' speaks none of the offered languages",
+                where,
+            )
         if p.code and (p.code in d.entry_codes or p.code in codes):
-            yield Finding("error", "duplicate_code", f"entry code '{p.code}' of '{p.id}' is already used", where)
+            yield Finding(
+                "error",
+                "duplicate_code",
+                f"entry code '{p.code}' of '{p.id}' is already used",
+                where,
+            )
         if p.code:
             codes[p.code] = p.id
         if not (p.phone or p.messenger or p.walk_in):
-            yield Finding("error", "trusted_unreachable", f"trusted person '{p.id}' has no phone, messenger or walk-in place", where)
+            yield Finding(
+                "error",
+                "trusted_unreachable",
+                f"trusted person '{p.id}' has no phone, messenger or walk-in place",
+                where,
+            )
 
 
 def _edges(d: Dialogue, node: Node) -> list[str]:
@@ -274,9 +317,18 @@ def _lengths(d: Dialogue, lexicons: Mapping[str, Lexicon], tr: Translator) -> It
     for lang in tr.languages:
         for node in d.nodes.values():
             regions = [None, *d.regions] if node.regional or node.handoff else [None]
-            longest = max(len(engine.show(Session(node.id, lang, d.version, 0, 0, region=r), now).text) for r in regions)
+            longest = max(
+                len(engine.show(Session(node.id, lang, d.version, 0, 0, region=r), now).text)
+                for r in regions
+            )
             if longest > MAX_TEXT:
-                yield Finding("error", "text_too_long", f"message in '{lang}' has {longest} characters; Telegram allows {MAX_TEXT}", f"node:{node.id}", node.id)
+                yield Finding(
+                    "error",
+                    "text_too_long",
+                    f"message in '{lang}' has {longest} characters; Telegram allows {MAX_TEXT}",
+                    f"node:{node.id}",
+                    node.id,
+                )
 
 
 def _stale_contacts(d: Dialogue, today: dt.date) -> Iterator[Finding]:

@@ -230,3 +230,19 @@ def test_session_is_minimal_and_json(engine: Engine) -> None:
     assert Session.from_json('{"node": "start"}') is None
     extra = s.to_json().replace("{", '{"future_field":1,', 1)
     assert Session.from_json(extra) == s
+
+
+@pytest.mark.parametrize(
+    ("inp", "expect_erase", "why"),
+    [
+        (i.Text("wissen"), True, "erase typed after the session expired still clears the screen"),
+        (i.Choice("cmd.erase"), True, "an old erase button"),
+        (i.Text("hallo"), False, "a first message without /start opens the conversation"),
+    ],
+)
+def test_input_without_a_session(
+    engine: Engine, inp: i.Input, expect_erase: bool, why: str
+) -> None:
+    turn = engine.handle(None, inp, FROZEN)
+    assert any(isinstance(r, Erase) for r in turn.replies) is expect_erase, why
+    assert (turn.session is None) is expect_erase, why
