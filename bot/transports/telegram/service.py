@@ -69,6 +69,7 @@ def application(
     token: str, api_url: str | None, timeout: float = 15.0, pool: int = 128
 ) -> Application:  # type: ignore[type-arg]
     """A PTB Application without its Updater: the Poller confirms updates only once done."""
+    quiet_libraries()  # before PTB logs its URLs, which hold the token
     base = (api_url or DEFAULT_API).rstrip("/")
     return (
         ApplicationBuilder()
@@ -131,7 +132,6 @@ class TelegramBot:
 
     async def start(self) -> None:
         """Connect (getMe), then receive updates."""
-        quiet_libraries()
         await self.app.initialize()
         await self.app.start()
         await self.receiver.start()
