@@ -8,6 +8,8 @@ from typing import Any
 import yaml
 
 Path = tuple[str | int, ...]
+# libyaml's loader is several times faster and keeps the same marks; PyYAML's is the fallback.
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class YamlError(Exception):
@@ -38,7 +40,7 @@ class Source:
 
 def parse(text: str, file: str) -> Source:
     """Parse one YAML document; raises YamlError with a position on any problem."""
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(text)
     try:
         root = loader.get_single_node()
         src = Source(file, None)
