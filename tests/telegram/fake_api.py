@@ -129,6 +129,8 @@ class FakeTelegram:
         self._runner: web.AppRunner | None = None
         self._pusher: asyncio.Task[None] | None = None
         self.closing = False
+        self.latency = 0.0  # seconds added to every answer, to model the network to Telegram
+        self._waiters: dict[int, list[asyncio.Future[float]]] = {}
 
     # ----------------------------------------------------------------- lifecycle
     async def start(self) -> str:
@@ -294,6 +296,19 @@ class FakeTelegram:
                 raise TimeoutError("the fake Telegram waited in vain")
             await asyncio.sleep(0.005)
 
+    def next_reply(self, chat_id: int) -> asyncio.Future[float]:
+        """A future that gets the arrival time of the bot's next message or edit in this chat."""
+        future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+        self._waiters.setdefault(chat_id, []).append(future)
+        return future
+
+    def _arrived(self, chat_id: int, text: str) -> None:
+        now = time.monotonic()
+        self.sent_at.append((now, chat_id, text))
+        for future in self._waiters.pop(chat_id, []):
+            if not future.done():
+                future.set_result(now)
+
     async def handled(self, update_id: int, timeout: float = 10.0) -> None:
         """Wait until the bot confirmed an update (it confirms only what it has answered)."""
         await self.until(lambda: self.confirmed > update_id, timeout)
@@ -327,6 +342,8 @@ class FakeTelegram:
             return web.json_response(ApiError(401, "Unauthorized").body(), status=401)
         method = request.match_info["method"]
         params = await self._params(request)
+        if self.latency:
+            await asyncio.sleep(self.latency)
         self.calls.append((method, params))
         try:
             if not await self._fault(method, params, request):
@@ -488,7 +505,7 @@ class FakeTelegram:
         msg.protected = bool(p.get("protect_content"))
         msg.parse_mode = p.get("parse_mode")
         chat.messages[msg.id] = msg
-        self.sent_at.append((time.monotonic(), chat.id, text))
+        self._arrived(chat.id, text)
         return self._message_dict(chat, msg)
 
     async def m_editMessageText(self, p: dict[str, Any]) -> dict[str, Any]:
@@ -501,7 +518,7 @@ class FakeTelegram:
             raise ApiError(400, NOT_MODIFIED)
         self._rate(chat.id)
         msg.text, msg.markup, msg.edits = text, markup, msg.edits + 1
-        self.sent_at.append((time.monotonic(), chat.id, text))
+        self._arrived(chat.id, text)
         return self._message_dict(chat, msg)
 
     async def m_answerCallbackQuery(self, p: dict[str, Any]) -> bool:
