@@ -209,10 +209,13 @@ class Engine:
         if words is None:
             words = {}
             for cmd in self.dialogue.commands.values():
+                label = self._t(lang, f"command.{cmd.name}.label", cmd.label)
                 for w in (
                     cmd.name,
                     *cmd.words,
                     *self._tr_words(lang, f"command.{cmd.name}.words", cmd.words),
+                    cmd.label,
+                    label,
                 ):
                     words.setdefault(normalise(w), cmd.name)
             self._command_words[lang] = words
@@ -223,10 +226,18 @@ class Engine:
         word = norm.strip()
         if word.isdigit() and 1 <= int(word) <= len(node.options):
             return node.options[int(word) - 1]
-        found = {
-            oid for oid, phrases in self._matcher(s.lang, node) if any(p in norm for p in phrases)
-        }
-        return node.option(found.pop()) if len(found) == 1 else None
+        # The longest matching phrase wins ("dat weet ik niet goed" beats "niet goed");
+        # a tie between two options is ambiguous, and the resident is asked again.
+        best: dict[str, int] = {}
+        for oid, phrases in self._matcher(s.lang, node):
+            hits = [len(p) for p in phrases if p in norm]
+            if hits:
+                best[oid] = max(hits)
+        if not best:
+            return None
+        top = max(best.values())
+        winners = [oid for oid, n in best.items() if n == top]
+        return node.option(winners[0]) if len(winners) == 1 else None
 
     def _matcher(self, lang: str, node: Node) -> list[tuple[str, tuple[str, ...]]]:
         key = (lang, node.id)

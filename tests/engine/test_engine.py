@@ -246,3 +246,36 @@ def test_input_without_a_session(
     turn = engine.handle(None, inp, FROZEN)
     assert any(isinstance(r, Erase) for r in turn.replies) is expect_erase, why
     assert (turn.session is None) is expect_erase, why
+
+
+@pytest.mark.parametrize(
+    ("node", "typed", "expected", "why"),
+    [
+        (
+            "home",
+            "dat weet ik niet goed",
+            "tension",
+            "the label beats the shorter route 'niet goed'",
+        ),
+        ("home", "niet goed eigenlijk", "tension", "a route phrase"),
+        ("topic", "ik word thuis soms te boos", "temper", "the label beats the route 'thuis'"),
+        (
+            "help",
+            "andere taal",
+            "help",
+            "the language command's label is a command, not 'andere hulp'",
+        ),
+    ],
+)
+def test_most_specific_match_wins(
+    engine: Engine, node: str, typed: str, expected: str, why: str
+) -> None:
+    s = replace(start(engine), node=node)
+    turn = engine.handle(s, i.Text(typed), FROZEN)
+    assert turn.session is not None and turn.session.node == expected, why
+
+
+def test_typed_language_label_opens_the_language_list(engine: Engine) -> None:
+    s = replace(start(engine), node="help")
+    turn = engine.handle(s, i.Text("Andere taal"), FROZEN)
+    assert turn.session is not None and turn.session.screen == "language"
