@@ -51,7 +51,7 @@ def rtl_locales(tmp_path: Path) -> Path:
         "languages:\n  - {code: nl}\n  - {code: ar, review: {status: reviewed, by: test}}\n",
         encoding="utf-8",
     )
-    (loc / "ar/LC_MESSAGES").mkdir(parents=True)
+    (loc / "ar/LC_MESSAGES").mkdir(parents=True, exist_ok=True)
     (loc / "ar/LC_MESSAGES/messages.po").write_text(
         'msgid ""\nmsgstr "Content-Type: text/plain; charset=UTF-8\\n"\n\n'
         'msgctxt "system.emergency"\nmsgid "Acuut gevaar? Bel {emergency}."\nmsgstr "خطر حاد؟ اتصل بـ {emergency}."\n\n'
