@@ -11,8 +11,11 @@ PLACEHOLDER = re.compile(r"\{([a-z0-9_]+(?:\.[a-z0-9_]+)?)\}")
 PHONE = re.compile(r"(?<![\w{])\+?\d[\d\- ]*\d(?![\w}])|(?<![\w{])\d{3,}(?![\w}])")
 LRI, PDI = "\u2066", "\u2069"
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+# Letters people type either way: Arabic variants, Turkish dotless i, Polish ł, Cyrillic ё,
+# and apostrophes inside words (Ukrainian вб'є / вб’є / вбʼє all become вбє).
 _ARABIC_FOLD = str.maketrans(
     {"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي", "ی": "ي", "ک": "ك", "ـ": None}
+    | {"ı": "i", "ł": "l", "ё": "е", "'": None, "’": None, "ʼ": None, "`": None}
 )
 _NON_WORD = re.compile(r"[^\w]+")
 
@@ -33,6 +36,8 @@ def normalise(text: str) -> str:
     if not text.isascii():  # the common case skips the per-character work
         text = unicodedata.normalize("NFKD", text)
         text = "".join(ch for ch in text if not unicodedata.combining(ch)).translate(_ARABIC_FOLD)
+    else:
+        text = text.replace("'", "").replace("`", "")
     text = text.replace("_", " ")
     return " " + " ".join(_NON_WORD.sub(" ", text).split()) + " "
 
