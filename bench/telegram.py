@@ -188,7 +188,7 @@ async def compare(args: argparse.Namespace, think: tuple[float, float], network:
 async def main(args: argparse.Namespace) -> None:
     logging.basicConfig(level=logging.WARNING)
     think = (args.think * 0.5, args.think * 1.5)
-    for network in (0.0, args.network / 1000):
+    for network in () if args.rush_only else (0.0, args.network / 1000):
         await compare(args, think, network)
     print(
         f"rush: {args.burst} /start within 1 s, Telegram limits on, {args.dangers} danger phrases "
@@ -216,6 +216,7 @@ if __name__ == "__main__":
     p.add_argument("--dangers", type=int, default=40)
     p.add_argument("--spread", type=float, default=20.0)
     p.add_argument("--network", type=float, default=30.0, help="ms per Bot API call, 2nd run")
+    p.add_argument("--rush-only", action="store_true", help="skip the latency comparison")
     p.add_argument("--quick", action="store_true", help="a smaller run to try it out")
     a = p.parse_args()
     if a.quick:

@@ -104,9 +104,7 @@ class Intake:
 class Poller:
     """Long polling that confirms an update only once it is done (or a full page is in flight)."""
 
-    def __init__(
-        self, bot: Bot, intake: Intake, timeout: int = 30, idle_wait: float = 0.25
-    ) -> None:
+    def __init__(self, bot: Bot, intake: Intake, timeout: int = 30, idle_wait: float = 0.1) -> None:
         self.bot, self.intake, self.timeout, self.idle_wait = bot, intake, timeout, idle_wait
         self.offset = 0
         self._task: asyncio.Task[None] | None = None
@@ -133,8 +131,10 @@ class Poller:
             started = await self.intake.accept(batch)
             before = self.offset
             self._advance(batch, saturated=not started and len(batch) >= PAGE)
-            if batch and not started and self.offset == before:
-                # Only updates still in flight came back: poll again once one of them is done.
+            if batch and self.offset == before:
+                # Everything returned is now in flight and nothing can be confirmed yet: polling
+                # again would only bring the same updates back, so wait until one is done
+                # (or `idle_wait`, so that a new message is not kept waiting behind a slow one).
                 await self.intake.wait_progress(mark, self.idle_wait)
 
     async def _poll(self) -> tuple[Update, ...]:
