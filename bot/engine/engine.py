@@ -88,6 +88,10 @@ class Engine:
             return self._command(fresh, name, now)
         return self.start(i.Start(), now)
 
+    def system_text(self, lang: str, key: str) -> str:
+        """A system text in `lang`, placeholders filled (for transports: descriptions, notices)."""
+        return self._system(lang if lang in self.tr.languages else SOURCE_LANG, key)
+
     def show(self, session: Session, now: dt.datetime) -> Message:
         """The current screen of a session, as it would be sent now."""
         return self._render(session, now, ())

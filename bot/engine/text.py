@@ -16,6 +16,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u
 _ARABIC_FOLD = str.maketrans(
     {"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي", "ی": "ي", "ک": "ك", "ـ": None}
     | {"ı": "i", "ł": "l", "ё": "е", "'": None, "’": None, "ʼ": None, "`": None}
+    | {chr(0x660 + d): str(d) for d in range(10)}  # Arabic-Indic digits: ١١٢ is 112
+    | {chr(0x6F0 + d): str(d) for d in range(10)}  # Persian digits: ۱۱۲ is 112
 )
 _NON_WORD = re.compile(r"[^\w]+")
 

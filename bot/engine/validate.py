@@ -53,6 +53,9 @@ SYSTEM_KEYS = {
     "person_opens_tomorrow": {"time"},
     "person_opens_day": {"day", "time"},
     "person_closed": set(),
+    "bot_description": set(),
+    "bot_short_description": set(),
+    "private_only": set(),
 }
 
 

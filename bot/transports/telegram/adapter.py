@@ -148,9 +148,9 @@ class Adapter:
 
     def _private_only(self, client_lang: str | None) -> str:
         engine = self.runner.engine
-        lang = self.runner.negotiate(client_lang)
-        source = engine.dialogue.system.get("private_only", PRIVATE_ONLY)
-        return engine.tr.text(lang, "system.private_only", source)
+        if "private_only" not in engine.dialogue.system:
+            return PRIVATE_ONLY
+        return engine.system_text(self.runner.negotiate(client_lang), "private_only")
 
     # ----------------------------------------------------------------- replies out
     def _deliverer(self, ctx: Ctx) -> Deliver:

@@ -60,9 +60,8 @@ def short(engine: Engine, lang: str) -> str:
 
 
 def _system_or_opening(engine: Engine, lang: str, key: str) -> str:
-    source = engine.dialogue.system.get(key)
-    if source is not None:
-        return _t(engine, lang, f"system.{key}", source)
+    if key in engine.dialogue.system:
+        return engine.system_text(lang, key)
     entry = engine.dialogue.nodes[engine.dialogue.entry]
     text = _t(engine, lang, f"{entry.id}.text", entry.text)
     # The opening is neutral by design (it may show in a preview); never one with a placeholder.
