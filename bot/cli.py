@@ -80,7 +80,9 @@ def build(settings: Settings, persistent: bool = True, example_people: bool = Fa
 
 def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     """Print problems; exit 1 when there are errors."""
-    problems = check(settings.dialogues, settings.locales, dt.date.today(), settings.trusted_persons)
+    problems = check(
+        settings.dialogues, settings.locales, dt.date.today(), settings.trusted_persons
+    )
     bad = errors(problems)
     if args.format == "json":
         print(

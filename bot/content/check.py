@@ -163,7 +163,16 @@ def _compare(context: str, source: str, text: str, file: str, line: int) -> list
         )
     is_label = ".option." in context or context.endswith(".label")
     if is_label and len(text) > MAX_LABEL:
-        out.append(Problem("error", "label_too_long", f"{context}: label has {len(text)} characters; a button shows about {MAX_LABEL}", file, line, node))
+        out.append(
+            Problem(
+                "error",
+                "label_too_long",
+                f"{context}: label has {len(text)} characters; a button shows about {MAX_LABEL}",
+                file,
+                line,
+                node,
+            )
+        )
     if phone_numbers(text) != phone_numbers(source):
         src = ", ".join(phone_numbers(source)) or "none"
         out.append(

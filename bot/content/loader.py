@@ -219,7 +219,14 @@ def _collect(
 
 def _node(ident: str, raw: dict[str, Any]) -> Node:
     options = tuple(
-        Option(o["id"], o["label"], o.get("goto"), o.get("action"), tuple(o.get("routes", ())), o.get("region"))
+        Option(
+            o["id"],
+            o["label"],
+            o.get("goto"),
+            o.get("action"),
+            tuple(o.get("routes", ())),
+            o.get("region"),
+        )
         for o in raw["options"]
     )
     seen = [o.id for o in options]
@@ -238,8 +245,15 @@ def _node(ident: str, raw: dict[str, Any]) -> Node:
 
 def _person(ident: str, raw: dict[str, Any]) -> TrustedPerson:
     return TrustedPerson(
-        ident, raw["name"], tuple(raw["languages"]), tuple(raw["regions"]), raw.get("phone"),
-        raw.get("messenger"), raw.get("walk_in"), _hours(raw), raw.get("code"),
+        ident,
+        raw["name"],
+        tuple(raw["languages"]),
+        tuple(raw["regions"]),
+        raw.get("phone"),
+        raw.get("messenger"),
+        raw.get("walk_in"),
+        _hours(raw),
+        raw.get("code"),
     )
 
 
