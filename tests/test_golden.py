@@ -87,7 +87,7 @@ def _blockify(value: Any) -> Any:
 
 @pytest.fixture(scope="module")
 def golden_engine() -> Engine:
-    loaded = load(ROOT / "dialogues")
+    loaded = load(ROOT / "dialogues", ROOT / "dialogues/trusted_persons.example.yaml")
     assert loaded.dialogue is not None
     return Engine(loaded.dialogue, Catalogs.load(ROOT / "locales"), loaded.lexicons)
 
