@@ -46,7 +46,14 @@ def install(venv: Path = VENV, requirement: str = SYNAPSE) -> Path:
 def _pip_install(venv: Path, requirement: str) -> None:
     base = getattr(sys, "_base_executable", sys.executable)
     subprocess.run([base, "-m", "venv", "--clear", str(venv)], check=True)
-    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+    pip = [
+        str(venv / "bin" / "python"),
+        "-m",
+        "pip",
+        "install",
+        "-q",
+        "--disable-pip-version-check",
+    ]
     subprocess.run([*pip, "--upgrade", "pip"], check=True)
     subprocess.run([*pip, requirement], check=True)
 
@@ -81,9 +88,16 @@ class Synapse:
         (self.base / "log.yaml").write_text(json.dumps(_log_config(self.log)))
         self.config.write_text(json.dumps({**self._config(), **extra}, indent=1))
         subprocess.run(
-            [str(self.python), "-m", "synapse.app.homeserver", "-c", str(self.config),
-             "--generate-keys"],
-            check=True, capture_output=True,
+            [
+                str(self.python),
+                "-m",
+                "synapse.app.homeserver",
+                "-c",
+                str(self.config),
+                "--generate-keys",
+            ],
+            check=True,
+            capture_output=True,
         )
 
     def _config(self) -> dict[str, Any]:
@@ -91,11 +105,16 @@ class Synapse:
         return {
             "server_name": SERVER_NAME,
             "pid_file": str(b / "homeserver.pid"),
-            "listeners": [{
-                "port": self.port, "bind_addresses": ["127.0.0.1"], "type": "http",
-                "tls": False, "x_forwarded": False,
-                "resources": [{"names": ["client"], "compress": False}],
-            }],
+            "listeners": [
+                {
+                    "port": self.port,
+                    "bind_addresses": ["127.0.0.1"],
+                    "type": "http",
+                    "tls": False,
+                    "x_forwarded": False,
+                    "resources": [{"names": ["client"], "compress": False}],
+                }
+            ],
             "database": {"name": "sqlite3", "args": {"database": str(b / "homeserver.db")}},
             "log_config": str(b / "log.yaml"),
             "media_store_path": str(b / "media"),
@@ -127,12 +146,16 @@ class Synapse:
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(
                 [str(self.python), "-m", "synapse.app.homeserver", "-c", str(self.config)],
-                stdout=out, stderr=subprocess.STDOUT, cwd=self.base,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                cwd=self.base,
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise SynapseError(f"Synapse exited with {self.proc.returncode}:\n{self.log_tail()}")
+                raise SynapseError(
+                    f"Synapse exited with {self.proc.returncode}:\n{self.log_tail()}"
+                )
             if self._answers():
                 return
             time.sleep(0.2)
@@ -173,14 +196,22 @@ class Synapse:
         nonce = self.request("GET", path)["nonce"]
         parts = (nonce, localpart, password, "admin" if admin else "notadmin")
         mac = hmac.new(self.secret.encode(), "\x00".join(parts).encode(), hashlib.sha1)
-        body = {"nonce": nonce, "username": localpart, "password": password,
-                "admin": admin, "mac": mac.hexdigest()}
+        body = {
+            "nonce": nonce,
+            "username": localpart,
+            "password": password,
+            "admin": admin,
+            "mac": mac.hexdigest(),
+        }
         return str(self.request("POST", path, body)["user_id"])
 
     def login(self, user_id: str, password: str) -> str:
         """An access token for a user (a new device)."""
-        body = {"type": "m.login.password", "password": password,
-                "identifier": {"type": "m.id.user", "user": user_id}}
+        body = {
+            "type": "m.login.password",
+            "password": password,
+            "identifier": {"type": "m.id.user", "user": user_id},
+        }
         return str(self.request("POST", "/_matrix/client/v3/login", body)["access_token"])
 
     def request(
@@ -203,8 +234,9 @@ def _log_config(path: Path) -> dict[str, Any]:
     return {
         "version": 1,
         "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-        "handlers": {"file": {"class": "logging.FileHandler", "filename": str(path),
-                              "formatter": "plain"}},
+        "handlers": {
+            "file": {"class": "logging.FileHandler", "filename": str(path), "formatter": "plain"}
+        },
         "root": {"level": "INFO", "handlers": ["file"]},
         "disable_existing_loggers": False,
     }

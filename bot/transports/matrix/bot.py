@@ -76,6 +76,9 @@ class MatrixBot:
         self._choices: dict[str, tuple[str, tuple[Button, ...]]] = {}
         self._parked: dict[str, Parked] = {}
         self._later: set[asyncio.Task[None]] = set()
+        self._claimed: set[str] = set()  # foreign rooms already handled (ids in memory only)
+        self._waiting: dict[str, float] = {}  # foreign room -> when to stop waiting
+        self._sealed: dict[str, MegolmEvent] = {}  # foreign room -> first message, still locked
         self.batches = 0  # handled sync batches, for tests that wait for the bot to settle
 
     # ------------------------------------------------------------------ the loop
@@ -85,7 +88,7 @@ class MatrixBot:
         first, delay = True, 1.0
         while True:
             resp = await self.client.sync(
-                timeout=0 if first else self.cfg.sync_timeout_ms,
+                timeout=0 if first else self._sync_timeout(),
                 since=since,
                 full_state=True if first else None,
             )
@@ -98,6 +101,15 @@ class MatrixBot:
             since, first, delay = resp.next_batch, False, 1.0
             await self.state.save_token(since)
             self.batches += 1
+
+    def _sync_timeout(self) -> int:
+        """The long-poll time in ms: shorter while a room waits for its first message."""
+        dues = [*self._waiting.values()]
+        dues += [p.since + self.cfg.undecryptable_seconds for p in self._parked.values()]
+        if not dues:
+            return self.cfg.sync_timeout_ms
+        wait = (min(dues) - time.monotonic()) * 1000 + 50
+        return max(0, min(self.cfg.sync_timeout_ms, int(wait)))
 
     async def _sync_failed(self, resp: object, delay: float) -> float:
         if getattr(resp, "status_code", "") == "M_UNKNOWN_TOKEN":
@@ -122,7 +134,7 @@ class MatrixBot:
         jobs: list[Coroutine[Any, Any, None]] = [self._invited(r) for r in resp.rooms.invite]
         if replay_ok:
             jobs += [self._joined(r, info.timeline.events) for r, info in resp.rooms.join.items()]
-            jobs.append(self._unpark())
+            jobs += [self._unpark(), self._adopt_due()]
         await asyncio.gather(*(self._guarded(job) for job in jobs))
 
     async def _guarded(self, job: Awaitable[None]) -> None:
@@ -153,7 +165,7 @@ class MatrixBot:
         own = await self.state.room(key)
         others = [u for u in room.users if u != self.me]
         if own is None:
-            await self._adopt(room_id, others, events)
+            await self._foreign(room_id, others, events)
         elif len(others) > 1:
             await self._one_to_one_only(room_id, key)
         elif not others:
@@ -172,15 +184,55 @@ class MatrixBot:
             if getattr(event, "sender", self.me) != self.me:
                 await self._event(room_id, key, event)
 
-    async def _adopt(self, room_id: str, others: list[str], events: list[Any]) -> None:
-        """Someone else's room: move a one-to-one chat into a room of the bot's own, then leave."""
+    async def _foreign(self, room_id: str, others: list[str], events: list[Any]) -> None:
+        """Someone else's room: leave a group; move a one-to-one chat into a room of our own."""
         if len(others) != 1:
-            await self._one_to_one_only(room_id, None)
+            if self._claim(room_id):
+                await self._one_to_one_only(room_id, None)
             return
-        resident = others[0]
-        first = next((t for e in events if (t := _text_from(e, resident)) is not None), "")
-        codes = self.engine.dialogue.entry_codes
-        code = entry_code(first, codes)
+        first = next((t for e in events if (t := _text_from(e, others[0])) is not None), None)
+        if first is not None:
+            if self._claim(room_id):
+                await self._adopt(room_id, others[0], first)
+        else:
+            sealed = [e for e in events if isinstance(e, MegolmEvent) and e.sender == others[0]]
+            if sealed:
+                self._sealed.setdefault(room_id, sealed[0])
+            # Clients often send the first message (maybe an entry code) just after the invite:
+            # wait a moment for it. The sync loop wakes up in time (see _sync_timeout).
+            self._waiting.setdefault(room_id, time.monotonic() + self.cfg.first_message_seconds)
+
+    async def _adopt_due(self) -> None:
+        """Adopt waiting rooms whose first message became readable, or whose wait is over."""
+        now = time.monotonic()
+        for room_id, due in list(self._waiting.items()):
+            room = self.client.rooms.get(room_id)
+            others = [u for u in room.users if u != self.me] if room is not None else []
+            first = self._unsealed(room_id)
+            if (first is not None or due <= now) and self._claim(room_id) and len(others) == 1:
+                await self._adopt(room_id, others[0], first or "")
+
+    def _unsealed(self, room_id: str) -> str | None:
+        """The text of an encrypted first message, once its room key has arrived."""
+        sealed = self._sealed.get(room_id)
+        try:
+            event = self.client.decrypt_event(sealed) if sealed is not None else None
+        except Exception:  # nio raises EncryptionError and friends while the key is missing
+            return None
+        return _text_from(event, sealed.sender) if sealed is not None else None
+
+    def _claim(self, room_id: str) -> bool:
+        """True for the first caller only: each foreign room is handled once."""
+        if room_id in self._claimed:
+            return False
+        self._claimed.add(room_id)
+        self._waiting.pop(room_id, None)
+        self._sealed.pop(room_id, None)
+        return True
+
+    async def _adopt(self, room_id: str, resident: str, first: str) -> None:
+        """Open a room of our own with the resident, greet there later, leave theirs."""
+        code = entry_code(first, self.engine.dialogue.entry_codes)
         lang = None if code else guess(first, self.catalogs.languages, self.catalogs.native_name)
         encrypted = bool(self.client.rooms[room_id].encrypted)
         new_room = await self.hs.create(resident, encrypted)

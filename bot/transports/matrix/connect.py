@@ -31,6 +31,7 @@ class MatrixConfig:
     sync_timeout_ms: int = 30_000
     ephemeral_seconds: float = 10.0  # how long the "erased" note stays before it is redacted
     undecryptable_seconds: float = 30.0  # how long to wait for a missing room key
+    first_message_seconds: float = 3.0  # how long to wait for a first message in a new chat
     device_name: str = "vrede"
 
 

@@ -1,0 +1,193 @@
+"""A resident as a real Matrix client (matrix-nio with encryption) for scenario tests and the bench."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from nio import (
+    AsyncClient,
+    AsyncClientConfig,
+    InviteMemberEvent,
+    LoginResponse,
+    MegolmEvent,
+    RoomCreateResponse,
+    RoomMemberEvent,
+    RoomMessage,
+    RoomMessagesResponse,
+    RoomPreset,
+    RoomSendResponse,
+)
+from nio.store import SqliteStore
+
+from tests.matrix.synapse_harness import Synapse
+
+MEGOLM = {
+    "type": "m.room.encryption",
+    "state_key": "",
+    "content": {"algorithm": "m.megolm.v1.aes-sha2"},
+}
+_names = itertools.count()
+
+
+def new_user(synapse: Synapse, prefix: str) -> tuple[str, str]:
+    """Register a fresh user; returns (user id, password)."""
+    localpart = f"{prefix}{next(_names)}{secrets.token_hex(3)}"
+    password = secrets.token_hex(12)
+    return synapse.register(localpart, password), password
+
+
+@dataclass
+class Seen:
+    """One message event as the resident's client shows it."""
+
+    sender: str
+    body: str | None
+    html: str | None
+    event_id: str
+    at: float
+
+
+class Resident:
+    """Logs in with its own device and encryption store, syncs in the background, talks."""
+
+    def __init__(self, synapse: Synapse, home: Path, prefix: str = "resident") -> None:
+        self.user_id, self.password = new_user(synapse, prefix)
+        home.mkdir(parents=True, exist_ok=True)
+        config = AsyncClientConfig(
+            encryption_enabled=True, store=SqliteStore, store_sync_tokens=True
+        )
+        self.client = AsyncClient(synapse.url, self.user_id, store_path=str(home), config=config)
+        self.seen: dict[str, list[Seen]] = {}
+        self.invites: list[tuple[str, str]] = []  # (room id, inviter)
+        self.left: dict[str, set[str]] = {}  # room id -> users seen leaving
+        self._task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> Resident:
+        resp = await self.client.login(self.password, device_name="phone")
+        assert isinstance(resp, LoginResponse), resp
+        self.client.add_event_callback(self._on_message, (RoomMessage, MegolmEvent))
+        self.client.add_event_callback(self._on_invite, InviteMemberEvent)
+        self.client.add_event_callback(self._on_member, RoomMemberEvent)
+        await self.client.sync(timeout=0, full_state=True)
+        self._task = asyncio.ensure_future(self.client.sync_forever(timeout=5000))
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self.client.close()
+
+    # ------------------------------------------------------------------ callbacks
+    async def _on_message(self, room: Any, event: Any) -> None:
+        source = getattr(event, "source", {}) or {}
+        content = source.get("content") or {}
+        body = getattr(event, "body", None)
+        html = getattr(event, "formatted_body", None) or content.get("formatted_body")
+        seen = Seen(event.sender, body, html, event.event_id, time.monotonic())
+        self.seen.setdefault(room.room_id, []).append(seen)
+
+    async def _on_invite(self, room: Any, event: Any) -> None:
+        if event.membership == "invite" and event.state_key == self.user_id:
+            self.invites.append((room.room_id, event.sender))
+
+    async def _on_member(self, room: Any, event: Any) -> None:
+        if event.membership in ("leave", "ban"):
+            self.left.setdefault(room.room_id, set()).add(event.state_key)
+
+    # ------------------------------------------------------------------ waiting
+    async def until(self, check: Callable[[], Any], timeout: float = 30, what: str = "") -> Any:
+        """Poll until `check()` is truthy; fails the test after `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if result := check():
+                return result
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"timed out waiting for {what or check}")
+
+    def from_user(self, room_id: str, sender: str) -> list[Seen]:
+        """Messages in a room sent by one user, oldest first."""
+        return [s for s in self.seen.get(room_id, []) if s.sender == sender]
+
+    async def reply(self, room_id: str, bot: str, after: int, timeout: float = 30) -> Seen:
+        """The bot's message number `after` (0-based) in the room, waiting for it."""
+
+        def got() -> Seen | None:
+            mine = self.from_user(room_id, bot)
+            return mine[after] if len(mine) > after else None
+
+        result: Seen = await self.until(got, timeout, "a reply from the bot")
+        return result
+
+    async def joined(self, room_id: str) -> None:
+        """Wait until our client knows the room as joined."""
+        await self.until(lambda: room_id in self.client.rooms, what="the room to be joined")
+
+    # ------------------------------------------------------------------ actions
+    async def open_dm(self, bot: str, encrypted: bool, others: tuple[str, ...] = ()) -> str:
+        """Create a direct chat (as Element does: both may moderate) and invite the bot."""
+        resp = await self.client.room_create(
+            is_direct=not others,
+            preset=RoomPreset.trusted_private_chat,
+            invite=[bot, *others],
+            initial_state=[MEGOLM] if encrypted else [],
+        )
+        assert isinstance(resp, RoomCreateResponse), resp
+        await self.joined(resp.room_id)
+        return str(resp.room_id)
+
+    async def accept(self, inviter: str, timeout: float = 30) -> str:
+        """Join the next room `inviter` invites us to."""
+        room_id: str = await self.until(
+            lambda: next((r for r, by in self.invites if by == inviter), None), timeout, "an invite"
+        )
+        self.invites = [(r, by) for r, by in self.invites if r != room_id]
+        await self.client.join(room_id)
+        await self.joined(room_id)
+        return room_id
+
+    async def conversation(self, bot: str, encrypted: bool, first: str | None = None) -> str:
+        """Open a chat with the bot as a resident would; returns the bot's own room, joined."""
+        original = await self.open_dm(bot, encrypted)
+        if first is not None:
+            await self.say(original, first)
+        return await self.accept(bot)
+
+    async def say(self, room_id: str, text: str) -> str:
+        """Send a text message; returns its event id."""
+        return await self.send(room_id, {"msgtype": "m.text", "body": text})
+
+    async def send(self, room_id: str, content: dict[str, Any]) -> str:
+        """Send any m.room.message content (encrypted where the room is)."""
+        await self._sessions_with_everyone(room_id)
+        resp = await self.client.room_send(
+            room_id, "m.room.message", content, ignore_unverified_devices=True
+        )
+        assert isinstance(resp, RoomSendResponse), resp
+        return str(resp.event_id)
+
+    async def _sessions_with_everyone(self, room_id: str) -> None:
+        """As Element does before encrypting: know every member's devices and open sessions."""
+        if not self.client.rooms[room_id].encrypted:
+            return
+        assert self.client.olm is not None
+        self.client.olm.users_for_key_query.update(self.client.rooms[room_id].users)
+        await self.client.keys_query()
+        missing = self.client.get_missing_sessions(room_id)
+        if missing:
+            await self.client.keys_claim(missing)
+
+    async def history(self, room_id: str) -> list[Any]:
+        """Every event of the room as the homeserver gives it to this client now, newest first."""
+        resp = await self.client.room_messages(room_id, limit=200)
+        assert isinstance(resp, RoomMessagesResponse), resp
+        return list(resp.chunk)
