@@ -16,7 +16,6 @@ from bot.engine.validate import MAX_LABEL, validate
 from bot.i18n.catalogs import SOURCE, Catalogs, entries, po_path
 from bot.i18n.extract import messages
 
-
 EXAMPLE_TRUSTED = "trusted_persons.example.yaml"
 
 
