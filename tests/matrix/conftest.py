@@ -41,6 +41,7 @@ class BotUnderTest:
 
     def __init__(self, synapse: Synapse, data_dir: Path) -> None:
         self.user_id, password = new_user(synapse, "vrede")
+        self.data_dir = data_dir
         self.env = {
             "VREDE_DATA_DIR": str(data_dir),
             "MATRIX_HOMESERVER": synapse.url,
