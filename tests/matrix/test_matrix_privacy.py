@@ -1,0 +1,61 @@
+"""The privacy canary: what a resident types is in no file, log line or metric of the bot."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.transports.matrix import logs
+from tests.matrix.conftest import BotUnderTest, Screens
+from tests.matrix.resident import Resident
+
+
+@pytest.fixture
+def debug_logs(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
+    """Everything logged at DEBUG, through the filters `vrede matrix` installs."""
+    levels = {name: logging.getLogger(name).level for name in logs.QUIET}
+    caplog.set_level(logging.DEBUG)
+    logs.install()
+    yield caplog
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
+
+
+async def test_a_canary_typed_by_the_resident_is_nowhere(
+    matrix_bot: BotUnderTest, resident: Resident, screen: Screens,
+    debug_logs: pytest.LogCaptureFixture,
+) -> None:
+    canary = f"kanarie{uuid.uuid4().hex}"
+    bot = matrix_bot.user_id
+    room = await resident.conversation(bot, encrypted=True, first=f"hallo {canary}")
+    await resident.reply(room, bot, 0)
+    await resident.say(room, f"mijn naam is {canary}")
+    await resident.reply(room, bot, 1)
+    await resident.say(room, f"start {canary}")
+    await resident.reply(room, bot, 2)
+    await resident.say(room, screen.number("start", "help"))
+    await resident.reply(room, bot, 3)
+    await matrix_bot.settled()
+    assert matrix_bot.app is not None
+    metrics = matrix_bot.app.runner.metrics.render()
+    await matrix_bot.stop()  # flush the SQLite write-ahead log into the files we read
+
+    files = {p: p.read_bytes() for p in matrix_bot.data_dir.rglob("*") if p.is_file()}
+    assert any(p.name == "crypto.db" for p in files)
+    for path, data in files.items():
+        assert canary.encode() not in data, path
+    for path in _session_files(files):
+        for raw_id in (resident.user_id, room):
+            assert raw_id.encode() not in files[path], (path, "holds a raw Matrix id")
+    assert debug_logs.records, "debug logging was not captured"
+    for raw in (canary, resident.user_id, room):
+        assert raw not in debug_logs.text
+        assert raw not in metrics
+
+
+def _session_files(files: dict[Path, bytes]) -> list[Path]:
+    return [p for p in files if p.name.startswith("vrede.sqlite3")]
