@@ -205,6 +205,14 @@ class Synapse:
         }
         return str(self.request("POST", path, body)["user_id"])
 
+    def admin_token(self) -> str:
+        """An access token of a server admin (registered on first use)."""
+        if not hasattr(self, "_admin"):
+            password = secrets.token_hex(12)
+            user = self.register(f"admin{secrets.token_hex(4)}", password, admin=True)
+            self._admin = self.login(user, password)
+        return self._admin
+
     def login(self, user_id: str, password: str) -> str:
         """An access token for a user (a new device)."""
         body = {

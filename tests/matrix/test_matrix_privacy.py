@@ -26,7 +26,9 @@ def debug_logs(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFi
 
 
 async def test_a_canary_typed_by_the_resident_is_nowhere(
-    matrix_bot: BotUnderTest, resident: Resident, screen: Screens,
+    matrix_bot: BotUnderTest,
+    resident: Resident,
+    screen: Screens,
     debug_logs: pytest.LogCaptureFixture,
 ) -> None:
     canary = f"kanarie{uuid.uuid4().hex}"

@@ -87,3 +87,23 @@ async def test_a_replayed_batch_is_recognised_and_not_answered_again(
     assert matrix_bot.app is not None
     assert matrix_bot.app.runner.metrics.counts["matrix_replays_skipped"] >= 1
     assert len(resident.from_user(room, bot)) == 2
+
+
+async def test_rate_limited_replies_are_retried_until_sent(
+    synapse: Synapse, matrix_bot: BotUnderTest, resident: Resident, screen: Screens
+) -> None:
+    bot = matrix_bot.user_id
+    room = await resident.conversation(bot, encrypted=False)
+    await resident.reply(room, bot, 0)
+    limited = synapse.log.read_text().count(" 429 ")
+    admin = synapse.admin_token()
+    path = f"/_synapse/admin/v1/users/{bot}/override_ratelimit"
+    synapse.request("POST", path, {"messages_per_second": 1, "burst_count": 1}, token=admin)
+    try:
+        for word in ("a", "b", "c"):
+            await resident.say(room, word)
+        for n in (1, 2, 3):
+            assert "112" in ((await resident.reply(room, bot, n, timeout=60)).body or "")
+    finally:
+        synapse.request("DELETE", path, token=admin)
+    assert synapse.log.read_text().count(" 429 ") > limited  # the homeserver did say "wait"

@@ -24,9 +24,9 @@ _WORDS = {
     "so": "salaan iska waan caawimaad fadlan mahadsanid",
 }
 WORDS = {lang: frozenset(words.split()) for lang, words in _WORDS.items()}
-# Letters that only Farsi/Dari use among the Arabic-script languages offered, and Ukrainian among
+# Letters that Farsi/Dari use and Arabic does not (Persian keheh and yeh included), and Ukrainian among
 # the Cyrillic ones.
-FARSI = set("پچژگ")
+FARSI = set("پچژگکی")
 UKRAINIAN = set("ієїґ")
 SCRIPTS = {"ARABIC": "ar", "CYRILLIC": "ru", "ETHIOPIC": "ti", "GREEK": "el", "HEBREW": "he"}
 
