@@ -24,8 +24,8 @@ _WORDS = {
     "so": "salaan iska waan caawimaad fadlan mahadsanid",
 }
 WORDS = {lang: frozenset(words.split()) for lang, words in _WORDS.items()}
-# Letters that Farsi/Dari use and Arabic does not (Persian keheh and yeh included), and Ukrainian among
-# the Cyrillic ones.
+# Letters that Farsi/Dari use and Arabic does not (Persian keheh and yeh included), and letters
+# that only Ukrainian uses among the Cyrillic languages.
 FARSI = set("پچژگکی")
 UKRAINIAN = set("ієїґ")
 SCRIPTS = {"ARABIC": "ar", "CYRILLIC": "ru", "ETHIOPIC": "ti", "GREEK": "el", "HEBREW": "he"}
