@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Coroutine
 from dataclasses import dataclass, replace
 from typing import Any
 
+import aiohttp
 from nio import AsyncClient, MegolmEvent, RoomMemberEvent, SyncResponse
 
 from bot.engine import inputs as i
@@ -39,6 +40,7 @@ from bot.transports.matrix.state import MatrixState, OwnRoom
 
 log = logging.getLogger(__name__)
 PLATFORM = "matrix"
+PURGE_EVERY = 3600  # seconds between purges of expired sessions
 # Lines the transport itself says. The dialogue may override them with system texts of the same
 # name (and translate them like every other text); until then these Dutch sources are used.
 OWN_LINES = {
@@ -85,22 +87,32 @@ class MatrixBot:
     async def run(self) -> None:
         """Sync and answer until cancelled."""
         since = await self.state.token()
-        first, delay = True, 1.0
+        first, delay, purged = True, 1.0, 0.0
         while True:
-            resp = await self.client.sync(
-                timeout=0 if first else self._sync_timeout(),
-                since=since,
-                full_state=True if first else None,
-            )
+            resp = await self._sync(since, first)
             if not isinstance(resp, SyncResponse):
                 delay = await self._sync_failed(resp, delay)
                 continue
-            await self._housekeeping()
+            await self._guarded(self._housekeeping())
             # On the very first start there is no token: old messages are not answered.
             await self._batch(resp, replay_ok=since is not None or not first)
             since, first, delay = resp.next_batch, False, 1.0
             await self.state.save_token(since)
             self.batches += 1
+            if time.monotonic() - purged > PURGE_EVERY:
+                purged = time.monotonic()
+                await self.runner.store.purge(self._now())
+
+    async def _sync(self, since: str | None, first: bool) -> object:
+        """One sync; errors nio does not retry itself (a proxy's HTML 502, ...) come back too."""
+        try:
+            return await self.client.sync(
+                timeout=0 if first else self._sync_timeout(),
+                since=since,
+                full_state=True if first else None,
+            )
+        except (TimeoutError, aiohttp.ClientError, ValueError) as exc:
+            return exc
 
     def _sync_timeout(self) -> int:
         """The long-poll time in ms: shorter while a room waits for its first message."""
