@@ -11,6 +11,7 @@ import fcntl
 import hashlib
 import hmac
 import json
+import re
 import secrets
 import signal
 import socket
@@ -21,6 +22,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ROOT / ".test-services"
@@ -250,10 +253,19 @@ def _log_config(path: Path) -> dict[str, Any]:
     }
 
 
+def recommended() -> dict[str, Any]:
+    """The Synapse settings the README recommends (its `yaml synapse` snippets), merged."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    merged: dict[str, Any] = {}
+    for snippet in re.findall(r"```yaml synapse\n(.*?)```", readme, re.S):
+        merged.update(yaml.safe_load(snippet))
+    return merged
+
+
 def started(base: Path) -> Synapse:
-    """Install if needed, configure and start a homeserver in `base`."""
+    """Install if needed, configure as the README recommends, and start a homeserver in `base`."""
     python = install()
     server = Synapse(base, python)
-    server.configure()
+    server.configure(**recommended())
     server.start()
     return server

@@ -13,6 +13,7 @@ from bot.transports.matrix.homeserver import transient
 from bot.transports.matrix.language import guess
 from bot.transports.matrix.logs import ScrubIds
 from bot.transports.matrix.render import classify, content, entry_code, strip_reply, to_input
+from tests.matrix.synapse_harness import recommended
 
 MSG = Message(
     "Bel <Veilig Thuis>: 0800-2000\n\nAcuut gevaar? Bel 112.",
@@ -169,3 +170,8 @@ def test_transient(errcode: str, status: int, retry: bool) -> None:
     answer.status = status  # type: ignore[attr-defined]
     resp.transport_response = answer  # type: ignore[assignment]
     assert transient(resp) is retry
+
+
+def test_the_readme_recommends_a_short_redaction_retention() -> None:
+    settings = recommended()
+    assert settings["redaction_retention_period"] == "5m"
