@@ -196,6 +196,19 @@ class Engine:
         notes = () if self.tr.reviewed(lang) else (self._sys(s, "not_reviewed"),)
         return Turn(s, (self._render(s, now, notes),))
 
+    def is_danger(self, text: str, lang: str | None = None) -> bool:
+        """True when `text` has a danger phrase (of `lang`, Dutch or English).
+
+        For transports that want to put such a message first in a queue; the engine itself
+        checks every text again when it handles it.
+        """
+        norm = normalise(text)
+        return any(
+            lex.matches(norm)
+            for code in (lang, SOURCE_LANG, "en")
+            if code and (lex := self.lexicons.get(code)) is not None
+        )
+
     def _danger(self, s: Session, raw: str) -> bool:
         return self._danger_in(s, normalise(raw))
 

@@ -35,6 +35,7 @@ class Limits:
     """Sending limits. The margins keep clock jitter from ever touching the platform's limit."""
 
     per_window: int = 30
+    urgent_reserve: int = 2  # slots per window only acute-danger replies may use
     window: float = 1.01
     chat_interval: float = 1.01
     attempts: int = 6
@@ -150,11 +151,16 @@ class Outbox:
             head = self._chats[chat].jobs[0]
             heapq.heappush(self._ready, (0 if head.urgent else 1, seq, chat))
 
-    def _window_wait(self, now: float) -> float | None:
-        """Seconds until the global rolling window has room; None: until a send finishes."""
+    def _window_wait(self, now: float, urgent: bool) -> float | None:
+        """Seconds until the global rolling window has room; None: until a send finishes.
+
+        Ordinary sends leave `urgent_reserve` slots free, so that an acute-danger reply never
+        waits for the window to roll over in a rush of greetings.
+        """
         while self._sent and self._sent[0] <= now - self.limits.window:
             self._sent.popleft()
-        if len(self._sent) + self._in_flight < self.limits.per_window:
+        room = self.limits.per_window - (0 if urgent else self.limits.urgent_reserve)
+        if len(self._sent) + self._in_flight < room:
             return 0.0
         return self._sent[0] + self.limits.window - now if self._sent else None
 
@@ -166,7 +172,7 @@ class Outbox:
             if not self._ready:
                 await self._sleep(self._waiting[0][0] - now if self._waiting else None)
                 continue
-            wait = self._window_wait(now)
+            wait = self._window_wait(now, urgent=self._ready[0][0] == 0)
             if wait is None or wait > 0:
                 await self._sleep(wait)
                 continue

@@ -26,7 +26,7 @@ import aiohttp
 from nio import AsyncClient, MegolmEvent, RoomMemberEvent, SyncResponse
 
 from bot.engine import inputs as i
-from bot.engine.engine import EMERGENCY_NUMBER, Engine
+from bot.engine.engine import Engine
 from bot.engine.replies import Button, Erase, Handoff, Message, Reply
 from bot.engine.session import Session
 from bot.i18n.catalogs import Catalogs
@@ -41,11 +41,6 @@ from bot.transports.matrix.state import MatrixState, OwnRoom
 log = logging.getLogger(__name__)
 PLATFORM = "matrix"
 PURGE_EVERY = 3600  # seconds between purges of expired sessions
-# Lines the transport itself says. The dialogue may override them with system texts of the same
-# name (and translate them like every other text); until then these Dutch sources are used.
-OWN_LINES = {
-    "one_to_one": "Ik praat alleen met één persoon tegelijk. Daarom verlaat ik deze chat.",
-}
 
 
 @dataclass
@@ -259,7 +254,7 @@ class MatrixBot:
         """One neutral line, then leave: conversations stay one to one."""
         self.runner.metrics.inc("matrix_group_leaves")
         lang = await self._lang(key)
-        text = f"{self._line(lang, 'one_to_one')}\n\n{self._line(lang, 'emergency')}"
+        text = f"{self._line(lang, 'private_only')}\n\n{self._line(lang, 'emergency')}"
         msg = Message(text, "", lang, rtl=self.catalogs.is_rtl(lang))
         txn = f"group{key or self.runner.key(PLATFORM, room_id)}"
         await self.hs.send(room_id, content(msg), txn)
@@ -403,10 +398,8 @@ class MatrixBot:
         return session.lang if session else self.catalogs.negotiate(None)
 
     def _line(self, lang: str, name: str) -> str:
-        system = self.engine.dialogue.system
-        source = system.get(name) or OWN_LINES[name]
-        text = self.catalogs.text(lang, f"system.{name}", source)
-        return text.replace("{emergency}", EMERGENCY_NUMBER)
+        """A system text of the dialogue, translated, placeholders filled (bidi-safe)."""
+        return self.engine.system_text(lang, name)
 
 
 def _text_from(event: Any, sender: str) -> str | None:

@@ -47,8 +47,10 @@ class Intake:
         updates: UpdateLog,
         clock: Callable[[], int],
         metrics: Metrics,
+        urgent: Callable[[Update], bool] = lambda _: False,
     ) -> None:
         self.app, self.updates, self.clock, self.metrics = app, updates, clock, metrics
+        self.urgent = urgent
         self.in_flight: dict[int, asyncio.Task[None]] = {}
         self.completed = 0
         self._progress = asyncio.Event()
@@ -58,7 +60,9 @@ class Intake:
         fresh = [u for u in batch if u.update_id not in self.in_flight]
         answered = await self.updates.seen([tag(u.update_id) for u in fresh])
         started = []
-        for update in fresh:
+        # Acute danger first: tasks start in creation order, so in a rush of greetings a
+        # danger phrase is handled before the rest of its batch.
+        for update in sorted(fresh, key=lambda u: not self.urgent(u)):
             if tag(update.update_id) in answered:
                 self.metrics.inc("telegram_duplicate_updates")
                 continue
@@ -108,6 +112,7 @@ class Poller:
         self.bot, self.intake, self.timeout, self.idle_wait = bot, intake, timeout, idle_wait
         self.offset = 0
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     async def start(self) -> None:
         """Make sure no webhook is set (Telegram refuses getUpdates then), and poll."""
@@ -116,7 +121,10 @@ class Poller:
 
     async def _run(self) -> None:
         failures = 0
-        while True:
+        # A flag as well as cancel(): in Python 3.11 asyncio.wait_for can swallow a
+        # cancellation that arrives just as its inner wait completes (wait_progress), and the
+        # loop would then poll forever.
+        while not self._stopping:
             mark = self.intake.completed
             try:
                 batch = await self._poll()
@@ -158,6 +166,7 @@ class Poller:
 
     async def stop(self, drain: float = 10.0) -> None:
         """Stop polling, let handled updates finish, and confirm them."""
+        self._stopping = True
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)

@@ -110,11 +110,19 @@ class TelegramBot:
         self.trail, self.updates = traces(store)
         self.outbox = Outbox(retry_delay, options.limits, runner.metrics)
         self.adapter = Adapter(runner, self.app.bot, self.outbox, self.trail, options.vanish_after)
-        self.intake = Intake(self.app, self.updates, self._now, runner.metrics)
+        self.intake = Intake(self.app, self.updates, self._now, runner.metrics, self._urgent)
         self.app.add_handler(TypeHandler(Update, self.adapter.on_update))
         self.app.add_error_handler(self._on_error)
         self.receiver = self._receiver()
         self._maintenance: asyncio.Task[None] | None = None
+
+    def _urgent(self, update: Update) -> bool:
+        """A text with a danger phrase, in the sender's language, Dutch or English."""
+        msg = update.message
+        if msg is None or not msg.text:
+            return False
+        lang = self.runner.negotiate(msg.from_user.language_code if msg.from_user else None)
+        return self.runner.engine.is_danger(msg.text, lang)
 
     def _receiver(self) -> Poller | Webhook:
         o = self.options
