@@ -159,7 +159,8 @@ class Outbox:
         """
         while self._sent and self._sent[0] <= now - self.limits.window:
             self._sent.popleft()
-        room = self.limits.per_window - (0 if urgent else self.limits.urgent_reserve)
+        reserve = 0 if urgent else min(self.limits.urgent_reserve, self.limits.per_window - 1)
+        room = self.limits.per_window - reserve
         if len(self._sent) + self._in_flight < room:
             return 0.0
         return self._sent[0] + self.limits.window - now if self._sent else None

@@ -97,3 +97,15 @@ async def test_retryable_errors_are_retried_and_final_ones_raised() -> None:
         await box.send(2, always_flaky)
     assert box.pending() == 0
     await box.close()
+
+
+async def test_ordinary_sends_leave_room_for_urgent_ones() -> None:
+    limits = Limits(per_window=5, urgent_reserve=2, window=0.2, chat_interval=0.0)
+    box, wire = Outbox(retry, limits), Wire()
+    normal = [asyncio.ensure_future(box.send(n, wire.sender(n, "hello"))) for n in range(10)]
+    await asyncio.sleep(0.05)
+    assert len(wire.sent) == 3, "two of five slots stay free for acute danger"
+    await box.send(99, wire.sender(99, "danger"), urgent=True)
+    assert len(wire.sent) == 4 and wire.sent[-1][2] == "danger", "sent at once, in the reserve"
+    await asyncio.gather(*normal)
+    await box.close()
