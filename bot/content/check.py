@@ -10,7 +10,7 @@ from bot.content.problems import Problem
 from bot.content.yamlsrc import Source
 from bot.engine.model import Dialogue
 from bot.engine.safety import Lexicon
-from bot.engine.text import phone_numbers, placeholders
+from bot.engine.text import normalise, phone_numbers, placeholders
 from bot.engine.translate import SourceOnly, Translator
 from bot.engine.validate import MAX_LABEL, validate
 from bot.i18n.catalogs import SOURCE, Catalogs, entries, po_path
@@ -73,7 +73,7 @@ def _lexicon_examples(loaded: Loaded) -> list[Problem]:
     for src in loaded.lexicon_sources:
         lex = loaded.lexicons[src.data["language"]]
         for n, phrase in enumerate(src.data.get("must_match", [])):
-            if not lex.hits(phrase):
+            if not lex.matches(normalise(phrase)):
                 out.append(
                     Problem(
                         "error",
@@ -84,7 +84,7 @@ def _lexicon_examples(loaded: Loaded) -> list[Problem]:
                     )
                 )
         for n, phrase in enumerate(src.data.get("must_not_match", [])):
-            if hits := lex.hits(phrase):
+            if lex.matches(normalise(phrase)) and (hits := lex.hits(phrase)):
                 out.append(
                     Problem(
                         "error",
