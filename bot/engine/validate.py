@@ -115,8 +115,13 @@ def _settings(d: Dialogue) -> Iterator[Finding]:
             yield Finding("error", "missing_command", f"global command '{name}' is not defined")
 
 
+def _known_placeholders(d: Dialogue) -> set[str]:
+    """Placeholders a text may use: {emergency} and {<contact>.name|phone|url}."""
+    return {f"{c}.{f}" for c in d.contacts for f in ("name", "phone", "url")} | {"emergency"}
+
+
 def _links(d: Dialogue) -> Iterator[Finding]:
-    known = {f"{c}.{f}" for c in d.contacts for f in ("name", "phone", "url")} | {"emergency"}
+    known = _known_placeholders(d)
     for node in d.nodes.values():
         for opt in node.options:
             if opt.goto is not None and opt.goto not in d.nodes:
@@ -127,7 +132,8 @@ def _links(d: Dialogue) -> Iterator[Finding]:
                     f"option:{node.id}.{opt.id}",
                     node.id,
                 )
-        for cid in node.contacts:
+        regional = [c for cs in node.regional.values() for c in cs]
+        for cid in dict.fromkeys([*node.contacts, *regional]):
             if cid not in d.contacts:
                 yield Finding(
                     "error",
@@ -147,7 +153,7 @@ def _links(d: Dialogue) -> Iterator[Finding]:
 
 
 def _notes(d: Dialogue) -> Iterator[Finding]:
-    known = {f"{c}.{f}" for c in d.contacts for f in ("name", "phone", "url")} | {"emergency"}
+    known = _known_placeholders(d)
     for c in d.contacts.values():
         for name in placeholders(c.note) - known:
             yield Finding(
@@ -161,7 +167,7 @@ def _notes(d: Dialogue) -> Iterator[Finding]:
 def _regions(d: Dialogue) -> Iterator[Finding]:
     known = set(d.regions)
     for node in d.nodes.values():
-        for region, contacts in node.regional.items():
+        for region in node.regional:
             if region not in known | {"default"}:
                 yield Finding(
                     "error",
@@ -170,15 +176,6 @@ def _regions(d: Dialogue) -> Iterator[Finding]:
                     f"node:{node.id}",
                     node.id,
                 )
-            for cid in contacts:
-                if cid not in d.contacts:
-                    yield Finding(
-                        "error",
-                        "missing_contact",
-                        f"contact '{cid}' does not exist",
-                        f"node:{node.id}",
-                        node.id,
-                    )
         for opt in node.options:
             if opt.region is not None and opt.region not in known | {"none"}:
                 yield Finding(
