@@ -97,7 +97,9 @@ def main() -> None:
     assert loaded.dialogue is not None
     engine = Engine(loaded.dialogue, catalogs, loaded.lexicons)
     engine_rate(engine, catalogs.languages)  # warm the per-language caches
-    rate, base = engine_rate(engine, catalogs.languages), baseline_rate(engine)
+    # Best of three: on a shared machine the fastest run is the one least disturbed.
+    rate = max(engine_rate(engine, catalogs.languages) for _ in range(3))
+    base = max(baseline_rate(engine) for _ in range(3))
     kib, session_bytes = memory(engine)
     print(f"{'figure':<40}{'engine':>14}{'baseline':>14}{'target':>14}")
     print(f"{'turns per second (one core)':<40}{rate:>14,.0f}{base:>14,.0f}{'>= 20,000':>14}")

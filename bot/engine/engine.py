@@ -52,6 +52,8 @@ class Engine:
         self._texts: dict[tuple[str, str, str], str] = {}
         self._buttons: dict[tuple[str, str], tuple[Button, ...]] = {}
         self._command_buttons: dict[str, tuple[Button, ...]] = {}
+        self._contact_cache: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
+        self._danger_cache: dict[str, Lexicon] = {}
 
     # ----------------------------------------------------------------- entry point
     def handle(self, session: Session | None, inp: i.Input, now: dt.datetime) -> Turn:
@@ -202,23 +204,24 @@ class Engine:
         For transports that want to put such a message first in a queue; the engine itself
         checks every text again when it handles it.
         """
-        norm = normalise(text)
-        return any(
-            lex.matches(norm)
-            for code in (lang, SOURCE_LANG, "en")
-            if code and (lex := self.lexicons.get(code)) is not None
-        )
+        return self._danger_lexicon(lang or SOURCE_LANG).matches(normalise(text))
 
     def _danger(self, s: Session, raw: str) -> bool:
         return self._danger_in(s, normalise(raw))
 
     def _danger_in(self, s: Session, norm: str) -> bool:
         """Danger words of the session's language, Dutch and English, on normalised text."""
-        for lang in (s.lang, SOURCE_LANG, "en"):
-            lex = self.lexicons.get(lang)
-            if lex is not None and lex.matches(norm):
-                return True
-        return False
+        return self._danger_lexicon(s.lang).matches(norm)
+
+    def _danger_lexicon(self, lang: str) -> Lexicon:
+        """One compiled lexicon of `lang`, Dutch and English: one search per message."""
+        if lang not in self._danger_cache:
+            codes = dict.fromkeys((lang, SOURCE_LANG, "en"))
+            phrases = [
+                p for code in codes if code in self.lexicons for p in self.lexicons[code].phrases
+            ]
+            self._danger_cache[lang] = Lexicon.build(lang, phrases)
+        return self._danger_cache[lang]
 
     # ----------------------------------------------------------------- matching
     def _match_command(self, lang: str, norm: str) -> str | None:
@@ -354,20 +357,25 @@ class Engine:
         return self._command_buttons[lang]
 
     def _contact(self, lang: str, c: Contact, now: dt.datetime) -> str:
-        ctx = f"contact.{c.id}"
-        reach = [f"{{{c.id}.{f}}}" for f, v in (("phone", c.phone), ("url", c.url)) if v]
-        head = f"{c.name}: {' · '.join(reach)}"
-        lines = [self._fill(lang, head)]
-        if c.note:
-            lines.append(self._t(lang, f"{ctx}.note", c.note))
-        facts = [self._system(lang, f"cost_{c.cost}")] if c.cost != "unstated" else []
-        if c.anonymity != "unstated":
-            facts.append(self._system(lang, f"anon_{c.anonymity}"))
+        """A contact block: name and number, note, then cost, anonymity and opening status."""
+        lines, facts = self._contact_parts(lang, c)
         if c.hours is not None:
-            facts.append(self._hours(lang, c, now))
-        if facts:
-            lines.append(" ".join(facts))
-        return "\n".join(lines)
+            facts = [*facts, self._hours(lang, c, now)]
+        return "\n".join([*lines, " ".join(facts)] if facts else lines)
+
+    def _contact_parts(self, lang: str, c: Contact) -> tuple[list[str], list[str]]:
+        """The parts of a contact block that do not depend on the time (memoised)."""
+        key = (lang, c.id)
+        if key not in self._contact_cache:
+            reach = [f"{{{c.id}.{f}}}" for f, v in (("phone", c.phone), ("url", c.url)) if v]
+            lines = [self._fill(lang, f"{c.name}: {' · '.join(reach)}")]
+            if c.note:
+                lines.append(self._t(lang, f"contact.{c.id}.note", c.note))
+            facts = [self._system(lang, f"cost_{c.cost}")] if c.cost != "unstated" else []
+            if c.anonymity != "unstated":
+                facts.append(self._system(lang, f"anon_{c.anonymity}"))
+            self._contact_cache[key] = (lines, facts)
+        return self._contact_cache[key]
 
     def _hours(self, lang: str, c: Contact, now: dt.datetime) -> str:
         assert c.hours is not None
@@ -421,7 +429,7 @@ class Engine:
         return self._system(s.lang, key)
 
     def _system(self, lang: str, key: str, **extra: str) -> str:
-        return self._t(lang, f"system.{key}", self.dialogue.system[key], extra)
+        return self._t(lang, f"system.{key}", self.dialogue.system[key], extra or None)
 
     def _t(
         self, lang: str, context: str, source: str, extra: Mapping[str, str] | None = None
