@@ -162,6 +162,12 @@ class Resident:
             await self.say(original, first)
         return await self.accept(bot)
 
+    async def greeted(self, bot: str, encrypted: bool) -> str:
+        """Open a chat with the bot and wait for its greeting; returns the bot's room."""
+        room = await self.conversation(bot, encrypted)
+        await self.reply(room, bot, 0)
+        return room
+
     async def say(self, room_id: str, text: str) -> str:
         """Send a text message; returns its event id."""
         return await self.send(room_id, {"msgtype": "m.text", "body": text})

@@ -24,8 +24,7 @@ async def test_a_restarted_bot_goes_on_as_the_same_device(
     encrypted: bool,
 ) -> None:
     bot = matrix_bot.user_id
-    room = await resident.conversation(bot, encrypted)
-    await resident.reply(room, bot, 0)
+    room = await resident.greeted(bot, encrypted)
     await resident.say(room, screen.number("start", "help"))
     await resident.reply(room, bot, 1)
     credentials = matrix_bot.data_dir / "matrix" / "credentials.json"

@@ -35,8 +35,7 @@ async def test_veilig_thuis_by_words(
     matrix_bot: BotUnderTest, resident: Resident, screen: Screens, encrypted: bool
 ) -> None:
     bot = matrix_bot.user_id
-    room = await resident.conversation(bot, encrypted)
-    await resident.reply(room, bot, 0)
+    room = await resident.greeted(bot, encrypted)
     await resident.say(room, screen.label("start", "help").lower())
     assert screen.text("help") in ((await resident.reply(room, bot, 1)).body or "")
     await resident.say(room, f"ik wil {screen.label('help', 'vt')}")
@@ -53,8 +52,7 @@ async def test_danger_phrase_opens_the_danger_screen(
     encrypted: bool,
 ) -> None:
     bot = matrix_bot.user_id
-    room = await resident.conversation(bot, encrypted)
-    await resident.reply(room, bot, 0)
+    room = await resident.greeted(bot, encrypted)
     await resident.say(room, danger_phrase)
     reply = await resident.reply(room, bot, 1)
     assert screen.text("danger") in (reply.body or "") and "112" in (reply.body or "")
@@ -69,8 +67,7 @@ async def test_an_image_gets_the_calm_only_text_answer(
     encrypted: bool,
 ) -> None:
     bot = matrix_bot.user_id
-    room = await resident.conversation(bot, encrypted)
-    await resident.reply(room, bot, 0)
+    room = await resident.greeted(bot, encrypted)
     image = {
         "msgtype": "m.image",
         "body": "photo.jpg",
@@ -88,8 +85,7 @@ async def test_erase_redacts_both_sides_forgets_and_leaves(
     matrix_bot: BotUnderTest, resident: Resident, screen: Screens, encrypted: bool
 ) -> None:
     bot = matrix_bot.user_id
-    room = await resident.conversation(bot, encrypted)
-    await resident.reply(room, bot, 0)
+    room = await resident.greeted(bot, encrypted)
     await resident.say(room, "het gaat niet goed thuis")
     await resident.reply(room, bot, 1)
     await resident.say(room, "wissen")
@@ -112,8 +108,7 @@ async def test_a_third_member_makes_the_bot_leave(
     encrypted: bool,
 ) -> None:
     bot = matrix_bot.user_id
-    room = await resident.conversation(bot, encrypted)
-    await resident.reply(room, bot, 0)
+    room = await resident.greeted(bot, encrypted)
     async with Resident(synapse, tmp_path / "third", "visitor") as third:
         await resident.client.room_invite(room, third.user_id)
         await third.accept(resident.user_id)

@@ -16,9 +16,10 @@ Theory of operation
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
-from collections.abc import Awaitable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -88,7 +89,7 @@ class MatrixBot:
             if not isinstance(resp, SyncResponse):
                 delay = await self._sync_failed(resp, delay)
                 continue
-            await self._guarded(self._housekeeping())
+            await self._guarded(self._housekeeping)
             # On the very first start there is no token: old messages are not answered.
             await self._batch(resp, replay_ok=since is not None or not first)
             since, first, delay = resp.next_batch, False, 1.0
@@ -138,16 +139,23 @@ class MatrixBot:
             await c.keys_claim(c.get_users_for_key_claiming())
 
     async def _batch(self, resp: SyncResponse, replay_ok: bool) -> None:
-        jobs: list[Coroutine[Any, Any, None]] = [self._invited(r) for r in resp.rooms.invite]
+        # Factories, not coroutines: if the batch is cancelled (stop, restart) before a job
+        # starts, no coroutine object exists that would be "never awaited".
+        jobs: list[Callable[[], Awaitable[None]]] = [
+            functools.partial(self._invited, r) for r in resp.rooms.invite
+        ]
         if replay_ok:
-            jobs += [self._joined(r, info.timeline.events) for r, info in resp.rooms.join.items()]
-            jobs += [self._unpark(), self._adopt_due()]
+            jobs += [
+                functools.partial(self._joined, r, info.timeline.events)
+                for r, info in resp.rooms.join.items()
+            ]
+            jobs += [self._unpark, self._adopt_due]
         await asyncio.gather(*(self._guarded(job) for job in jobs))
 
-    async def _guarded(self, job: Awaitable[None]) -> None:
+    async def _guarded(self, job: Callable[[], Awaitable[None]]) -> None:
         """One room's trouble must not stop the others; the log names only the kind of error."""
         try:
-            await job
+            await job()
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -366,7 +374,8 @@ class MatrixBot:
         await self.hs.leave(room_id)
 
     def _later_do(self, job: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.ensure_future(self._guarded(job))
+        task = asyncio.ensure_future(self._guarded(lambda: job))
+        task.add_done_callback(lambda _: job.close())  # cancelled before it ran: no warning
         self._later.add(task)
         task.add_done_callback(self._later.discard)
 
