@@ -132,3 +132,24 @@ async def test_killed_mid_conversation_every_message_gets_exactly_one_answer(
     assert await bot.stop() == 0
     assert answers(fake, a) == 3, "/start, hallo, nog iets: one answer each, none twice"
     assert answers(fake, c) == 2, "/start (redelivered after the crash) and hallo"
+
+
+async def test_a_danger_phrase_does_not_wait_for_a_turn_behind_greetings(
+    fake: FakeTelegram, db_path: Path, make_tg_runner
+) -> None:  # type: ignore[no-untyped-def]
+    """With every turn taken by greetings whose answers hang, acute danger is still answered."""
+    store = SqliteStore(db_path)
+    bot = await start_bot(fake, make_tg_runner(store), store, workers=2)
+    holds = [fake.hold("sendMessage", c) for c in (5001, 5002)]
+    for chat in (5001, 5002, 5003):
+        fake.text(chat, "/start")
+    await fake.until(lambda: sum(1 for m, _ in fake.calls if m == "sendMessage") == 2)
+    fake.text(5004, "hij heeft een mes")
+    await fake.until(lambda: answers(fake, 5004) == 1)
+    assert "112" in (fake.bot_messages(5004)[0].text or "")
+    assert answers(fake, 5003) == 0, "the third greeting still waits for a turn"
+    for release in holds:
+        release.set()
+    await fake.until(lambda: all(answers(fake, c) == 1 for c in (5001, 5002, 5003)), timeout=15)
+    await bot.stop()
+    await store.close()

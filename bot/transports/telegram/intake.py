@@ -6,8 +6,9 @@ is done: handled through the engine, its replies sent, its id written to the upd
 crash, Telegram delivers the unconfirmed updates again and the log skips the ones already
 answered. One exception keeps a rush moving: getUpdates returns at most 100 updates from the
 offset, so when all of them are still being handled the poller confirms them to see what
-comes after (an acute-danger message may be waiting there). Under such a rush a crash can lose
-replies that were queued but not yet sent; the residents can simply write again.
+comes after (an acute-danger message may be waiting there), up to `max_held` updates in
+flight; beyond that Telegram keeps them. Under such a rush a crash can lose replies that were
+queued but not yet sent; the residents can simply write again.
 """
 
 from __future__ import annotations
@@ -39,7 +40,13 @@ def tag(update_id: int) -> str:
 
 
 class Intake:
-    """Hands each update to PTB once; knows which ones are in flight; marks them done."""
+    """Hands each update to PTB once; knows which ones are in flight; marks them done.
+
+    At most `workers` ordinary updates are handled at once; the others wait their turn, oldest
+    first. An acute-danger message never waits for a turn: in a rush it would otherwise wait
+    until a thousand greetings before it were computed, and those can only leave through the
+    outbox at Telegram's pace (30 a second) anyway.
+    """
 
     def __init__(
         self,
@@ -48,32 +55,36 @@ class Intake:
         clock: Callable[[], int],
         metrics: Metrics,
         urgent: Callable[[Update], bool] = lambda _: False,
+        workers: int = 64,
     ) -> None:
         self.app, self.updates, self.clock, self.metrics = app, updates, clock, metrics
         self.urgent = urgent
         self.in_flight: dict[int, asyncio.Task[None]] = {}
         self.completed = 0
         self._progress = asyncio.Event()
+        self._turns = asyncio.Semaphore(workers)
 
     async def accept(self, batch: Sequence[Update]) -> list[asyncio.Task[None]]:
         """Start handling the updates that are neither in flight nor answered before."""
         fresh = [u for u in batch if u.update_id not in self.in_flight]
         answered = await self.updates.seen([tag(u.update_id) for u in fresh])
         started = []
-        # Acute danger first: tasks start in creation order, so in a rush of greetings a
-        # danger phrase is handled before the rest of its batch.
-        for update in sorted(fresh, key=lambda u: not self.urgent(u)):
+        for update in fresh:
             if tag(update.update_id) in answered:
                 self.metrics.inc("telegram_duplicate_updates")
                 continue
-            task = asyncio.create_task(self._handle(update))
+            task = asyncio.create_task(self._handle(update, urgent=self.urgent(update)))
             self.in_flight[update.update_id] = task
             started.append(task)
         return started
 
-    async def _handle(self, update: Update) -> None:
+    async def _handle(self, update: Update, urgent: bool) -> None:
         try:
-            await self.app.process_update(update)
+            if urgent:
+                await self.app.process_update(update)
+            else:
+                async with self._turns:
+                    await self.app.process_update(update)
             # Marked done even when handling failed: a poisoned update must not loop forever.
             await self.updates.done(tag(update.update_id), self.clock())
         finally:
@@ -95,22 +106,43 @@ class Intake:
         except TimeoutError:
             return
 
-    async def drain(self, timeout: float) -> None:
-        """Let in-flight updates finish; cancel the rest (Telegram will deliver them again)."""
-        tasks = list(self.in_flight.values())
-        if tasks:
-            _, late = await asyncio.wait(tasks, timeout=timeout)
-            for task in late:
-                task.cancel()
-            await asyncio.gather(*late, return_exceptions=True)
+    async def drain(self, timeout: float) -> int | None:
+        """Let in-flight updates finish; cancel the rest (Telegram will deliver them again).
+
+        Returns the oldest cancelled update id: it and what came after must stay unconfirmed.
+        """
+        tasks = {task: update_id for update_id, task in self.in_flight.items()}
+        if not tasks:
+            return None
+        _, late = await asyncio.wait(tasks, timeout=timeout)
+        for task in late:
+            task.cancel()
+        await asyncio.gather(*late, return_exceptions=True)
+        return min((tasks[t] for t in late), default=None)
 
 
 class Poller:
-    """Long polling that confirms an update only once it is done (or a full page is in flight)."""
+    """Long polling that confirms an update only once it is done (or a full page is in flight).
 
-    def __init__(self, bot: Bot, intake: Intake, timeout: int = 30, idle_wait: float = 0.1) -> None:
+    `offset` is what the next getUpdates confirms: everything below the oldest update still in
+    flight, never more than has been seen (`top`). While updates are in flight Telegram answers
+    getUpdates at once (they are unconfirmed), so the poller waits for one to finish, or
+    `idle_wait` seconds, before it looks for new ones again. Once nothing is in flight, the next
+    call is a long poll that also confirms what was done.
+    """
+
+    def __init__(
+        self,
+        bot: Bot,
+        intake: Intake,
+        timeout: int = 30,
+        idle_wait: float = 0.05,
+        max_held: int = 20_000,
+    ) -> None:
         self.bot, self.intake, self.timeout, self.idle_wait = bot, intake, timeout, idle_wait
+        self.max_held = max_held  # beyond this many in flight, Telegram keeps the rest
         self.offset = 0
+        self.top = 0  # one past the highest update id seen
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
 
@@ -126,6 +158,7 @@ class Poller:
         # loop would then poll forever.
         while not self._stopping:
             mark = self.intake.completed
+            self._advance()
             try:
                 batch = await self._poll()
                 failures = 0
@@ -136,13 +169,16 @@ class Poller:
                 log.warning("getUpdates failed: %s", type(exc).__name__)
                 await asyncio.sleep(min(30.0, 0.5 * 2.0**failures))
                 continue
-            started = await self.intake.accept(batch)
-            before = self.offset
-            self._advance(batch, saturated=not started and len(batch) >= PAGE)
-            if batch and self.offset == before:
-                # Everything returned is now in flight and nothing can be confirmed yet: polling
-                # again would only bring the same updates back, so wait until one is done
-                # (or `idle_wait`, so that a new message is not kept waiting behind a slow one).
+            await self.intake.accept(batch)
+            self.top = max([self.top, *(u.update_id + 1 for u in batch)])
+            if len(batch) >= PAGE and len(self.intake.in_flight) < self.max_held:
+                # A whole page, all of it now in flight: confirm it at once, or what comes
+                # after it (an acute-danger message, perhaps) stays out of sight.
+                self.intake.metrics.inc("telegram_confirmed_in_flight")
+                self.offset = max(self.offset, self.top)
+            elif self.intake.in_flight:
+                # Polling now would only bring the updates in flight back: wait until one is
+                # done, or `idle_wait`, so a new message is not kept waiting behind a slow one.
                 await self.intake.wait_progress(mark, self.idle_wait)
 
     async def _poll(self) -> tuple[Update, ...]:
@@ -155,14 +191,10 @@ class Poller:
             allowed_updates=ALLOWED_UPDATES,
         )
 
-    def _advance(self, batch: Sequence[Update], saturated: bool) -> None:
+    def _advance(self) -> None:
         """Confirm everything below the oldest update still in flight; never go back."""
-        top = max((u.update_id + 1 for u in batch), default=self.offset)
         held = self.intake.lowest_in_flight()
-        nxt = top if saturated or held is None else min(held, top)
-        if saturated:
-            self.intake.metrics.inc("telegram_confirmed_in_flight")
-        self.offset = max(self.offset, nxt)
+        self.offset = max(self.offset, self.top if held is None else min(held, self.top))
 
     async def stop(self, drain: float = 10.0) -> None:
         """Stop polling, let handled updates finish, and confirm them."""
@@ -170,10 +202,11 @@ class Poller:
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
-        await self.intake.drain(drain)
-        held = self.intake.lowest_in_flight()
-        if held is not None:
-            self.offset = min(self.offset, held) if self.offset else held
+        cancelled = await self.intake.drain(drain)
+        if cancelled is None:
+            self._advance()
+        else:  # the same rule as _advance, with the cancelled ones still held
+            self.offset = max(self.offset, min(cancelled, self.top))
         if self.offset:
             try:
                 await self.bot.get_updates(offset=self.offset, limit=1, timeout=dt.timedelta(0))

@@ -99,6 +99,7 @@ class Options:
     vanish_after: float = 5.0
     poll_timeout: int = 30
     timeout: float = 15.0  # seconds to wait for one Bot API answer
+    workers: int = 64  # ordinary updates handled at once; acute-danger ones never wait
 
 
 class TelegramBot:
@@ -110,7 +111,9 @@ class TelegramBot:
         self.trail, self.updates = traces(store)
         self.outbox = Outbox(retry_delay, options.limits, runner.metrics)
         self.adapter = Adapter(runner, self.app.bot, self.outbox, self.trail, options.vanish_after)
-        self.intake = Intake(self.app, self.updates, self._now, runner.metrics, self._urgent)
+        self.intake = Intake(
+            self.app, self.updates, self._now, runner.metrics, self._urgent, options.workers
+        )
         self.app.add_handler(TypeHandler(Update, self.adapter.on_update))
         self.app.add_error_handler(self._on_error)
         self.receiver = self._receiver()
