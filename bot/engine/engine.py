@@ -81,7 +81,7 @@ class Engine:
     def _first(self, inp: i.Input, now: dt.datetime) -> Turn:
         """Input without a session (expired, erased, or a first message without /start)."""
         fresh = self._new(None, None, int(now.timestamp()))
-        if isinstance(inp, i.Text) and self._danger(fresh, inp.text):
+        if self._danger(fresh, _typed(inp)):
             return self._goto(fresh, self.dialogue.danger_node, now)
         name = inp.option[4:] if isinstance(inp, i.Choice) else getattr(inp, "name", "")
         if isinstance(inp, i.Text):
@@ -106,6 +106,8 @@ class Engine:
             return self._choice(s, inp, now)
         if isinstance(inp, i.Command):
             return self._command(s, inp.name, now)
+        if self._danger(s, _typed(inp)):  # a photo's caption
+            return self._goto(s, self.dialogue.danger_node, now)
         return self._again(s, now, "only_text")
 
     def _text(self, s: Session, raw: str, now: dt.datetime) -> Turn:
@@ -467,3 +469,10 @@ def _placeholder_values(contacts: Mapping[str, Contact]) -> dict[str, str]:
         if c.url:
             values[f"{c.id}.url"] = c.url
     return values
+
+
+def _typed(inp: i.Input) -> str:
+    """What the resident typed with an input: a text, or a photo's caption."""
+    if isinstance(inp, i.Text):
+        return inp.text
+    return (inp.caption or "") if isinstance(inp, i.Unsupported) else ""

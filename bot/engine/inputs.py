@@ -37,9 +37,13 @@ class Command:
 
 @dataclass(frozen=True)
 class Unsupported:
-    """Anything that is not text: a photo, voice message, sticker, location or contact."""
+    """Anything that is not text: a photo, voice message, sticker, location or contact.
+
+    `caption` is text typed with it (a photo's caption): checked for danger words only.
+    """
 
     kind: str
+    caption: str | None = None
 
 
 Input = Start | Text | Choice | Command | Unsupported

@@ -77,6 +77,7 @@ def test_danger_word_without_a_session(engine: Engine) -> None:
         (i.Text("😀😀😀"), "emoji only"),
         (i.Text("999"), "a number with no option"),
         (i.Unsupported("photo"), "a photo"),
+        (i.Unsupported("photo", caption="kijk eens"), "a photo with a harmless caption"),
         (i.Command("unknown"), "a command that does not exist"),
     ],
 )
@@ -279,3 +280,13 @@ def test_typed_language_label_opens_the_language_list(engine: Engine) -> None:
     s = replace(start(engine), node="help")
     turn = engine.handle(s, i.Text("Andere taal"), FROZEN)
     assert turn.session is not None and turn.session.screen == "language"
+
+
+@pytest.mark.parametrize("session", ["none", "home"])
+def test_a_danger_phrase_in_a_photo_caption_opens_the_urgent_screen(
+    engine: Engine, session: str
+) -> None:
+    s = None if session == "none" else replace(start(engine), node="home")
+    turn = engine.handle(s, i.Unsupported("photo", caption="Hij heeft een MES!"), FROZEN)
+    assert turn.session is not None and turn.session.node == engine.dialogue.danger_node
+    assert messages(turn)[0].urgent

@@ -55,6 +55,14 @@ def test_to_input(text: str, expected: i.Input, why: str) -> None:
     assert to_input(text, CHOICES, "start") == expected, why
 
 
+def test_classify_keeps_a_media_caption_but_not_a_file_name() -> None:
+    image = {"msgtype": "m.image", "filename": "x.jpg", "body": "hij heeft een mes"}
+    found = classify({"type": "m.room.message", "content": image})
+    assert (found.kind, found.text, found.caption) == ("unsupported", "image", "hij heeft een mes")
+    named = classify({"type": "m.room.message", "content": {**image, "body": "x.jpg"}})
+    assert named.caption is None, "a body that is only the file name is no caption"
+
+
 @pytest.mark.parametrize(
     ("source", "kind", "text", "why"),
     [

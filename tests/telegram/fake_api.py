@@ -185,9 +185,11 @@ class FakeTelegram:
     def share_location(self, chat_id: int) -> int:
         return self._incoming(chat_id, {"location": {"latitude": 52.22, "longitude": 6.89}})
 
-    def photo(self, chat_id: int) -> int:
+    def photo(self, chat_id: int, caption: str | None = None) -> int:
         size = {"file_id": "ph1", "file_unique_id": "u1", "width": 90, "height": 90}
-        return self._incoming(chat_id, {"photo": [size]})
+        return self._incoming(
+            chat_id, {"photo": [size], **({"caption": caption} if caption else {})}
+        )
 
     def voice(self, chat_id: int) -> int:
         return self._incoming(

@@ -125,6 +125,17 @@ async def test_non_text_gets_a_calm_reply_and_nothing_is_downloaded(tg: Harness)
     assert tg.runner.metrics.counts["input_unsupported"] == 4
 
 
+async def test_a_danger_phrase_in_a_photo_caption_is_answered_urgently(
+    tg: Harness, engine: Engine
+) -> None:
+    await tg.say(CHAT, "/start")
+    await tg.fake.handled(tg.fake.photo(CHAT, caption="hij heeft een mes"))
+    session = await tg.session(CHAT)
+    assert session is not None and session.node == engine.dialogue.danger_node
+    assert tg.runner.metrics.counts["telegram_sent_urgent"] == 1
+    assert tg.fake.files_requested == 0
+
+
 async def test_shared_contact_and_location_are_deleted_at_once(tg: Harness) -> None:
     await tg.say(CHAT, "/start")
     for share in (lambda c: tg.fake.share_contact(c, "+31612345678"), tg.fake.share_location):

@@ -303,7 +303,7 @@ class MatrixBot:
     async def _input(self, key: str, incoming: Incoming) -> tuple[i.Input, str | None]:
         """The engine input for an event, and a language hint for a first message."""
         if incoming.kind == "unsupported":
-            return i.Unsupported(incoming.text), None
+            return i.Unsupported(incoming.text, incoming.caption), None
         text = incoming.text
         session = await self.runner.store.load(key, self._now())
         hint = guess(text, self.catalogs.languages, self.catalogs.native_name)

@@ -60,6 +60,7 @@ class Incoming:
 
     kind: str  # "text" | "unsupported" | "ignore"
     text: str = ""
+    caption: str | None = None  # text sent with a file or image (checked for danger words)
 
 
 def classify(source: Mapping[str, Any]) -> Incoming:
@@ -76,7 +77,10 @@ def classify(source: Mapping[str, Any]) -> Incoming:
     if msgtype in TEXT_TYPES:
         return Incoming("text", strip_reply(str(body.get("body", ""))))
     if isinstance(msgtype, str):
-        return Incoming("unsupported", msgtype.removeprefix("m."))
+        # Since Matrix 1.10 a media event's body is a caption when a separate filename is given.
+        name, caption = body.get("filename"), body.get("body")
+        typed = str(caption) if name and caption and caption != name else None
+        return Incoming("unsupported", msgtype.removeprefix("m."), typed)
     return Incoming("ignore")
 
 

@@ -49,7 +49,7 @@ def to_input(message: TgMessage) -> i.Input | None:
     if message.text is not None:
         return text_input(message.text)
     kind = non_text_kind(message)
-    return i.Unsupported(kind) if kind else None
+    return i.Unsupported(kind, message.caption) if kind else None
 
 
 def text_input(text: str) -> i.Input:

@@ -120,12 +120,13 @@ class TelegramBot:
         self._maintenance: asyncio.Task[None] | None = None
 
     def _urgent(self, update: Update) -> bool:
-        """A text with a danger phrase, in the sender's language, Dutch or English."""
+        """A text (or caption) with a danger phrase, in the sender's language, Dutch or English."""
         msg = update.message
-        if msg is None or not msg.text:
+        typed = msg and (msg.text or msg.caption)
+        if msg is None or not typed:
             return False
         lang = self.runner.negotiate(msg.from_user.language_code if msg.from_user else None)
-        return self.runner.engine.is_danger(msg.text, lang)
+        return self.runner.engine.is_danger(typed, lang)
 
     def _receiver(self) -> Poller | Webhook:
         o = self.options
