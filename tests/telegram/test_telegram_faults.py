@@ -14,6 +14,7 @@ from pathlib import Path
 from bot.runner import Runner
 from bot.store.sqlite import SqliteStore
 from bot.transports.outbox import Limits
+from bot.transports.telegram.intake import Poller
 from tests.conftest import ROOT
 from tests.telegram.conftest import start_bot
 from tests.telegram.fake_api import FakeTelegram
@@ -153,3 +154,25 @@ async def test_a_danger_phrase_does_not_wait_for_a_turn_behind_greetings(
     await fake.until(lambda: all(answers(fake, c) == 1 for c in (5001, 5002, 5003)), timeout=15)
     await bot.stop()
     await store.close()
+
+
+async def test_past_max_held_updates_telegram_keeps_the_rest(
+    fake: FakeTelegram, db_path: Path, make_tg_runner
+) -> None:  # type: ignore[no-untyped-def]
+    """A full page in flight is confirmed early, but never more than `max_held` updates."""
+    store = SqliteStore(db_path)
+    bot = await start_bot(fake, make_tg_runner(store), store, workers=1)
+    assert isinstance(bot.receiver, Poller)
+    bot.receiver.max_held = 100
+    release = fake.hold("sendMessage", 6000)
+    first = fake.text(6000, "/start")
+    ids = [first, *(fake.text(c, "/start") for c in range(6001, 6150))]
+    await fake.until(lambda: len(bot.intake.in_flight) == 100)
+    await asyncio.sleep(0.3)  # time for the poller to (wrongly) confirm more
+    assert len(bot.intake.in_flight) == 100, "the second page stays at Telegram"
+    assert fake.confirmed <= first
+    release.set()
+    await asyncio.gather(*(fake.handled(i, timeout=30) for i in ids))
+    await bot.stop()
+    await store.close()
+    assert all(answers(fake, c) == 1 for c in range(6000, 6150))

@@ -137,7 +137,7 @@ class Poller:
         intake: Intake,
         timeout: int = 30,
         idle_wait: float = 0.05,
-        max_held: int = 20_000,
+        max_held: int = 10_000,
     ) -> None:
         self.bot, self.intake, self.timeout, self.idle_wait = bot, intake, timeout, idle_wait
         self.max_held = max_held  # beyond this many in flight, Telegram keeps the rest
