@@ -129,7 +129,9 @@ class FakeTelegram:
         self._runner: web.AppRunner | None = None
         self._pusher: asyncio.Task[None] | None = None
         self.closing = False
-        self.latency = 0.0  # seconds added to every answer, to model the network to Telegram
+        # Seconds of network per call (the round trip): half on the way to the server, half on
+        # the way back, so a call sees the server's state as it is halfway through.
+        self.latency = 0.0
         self._waiters: dict[int, list[asyncio.Future[float]]] = {}
 
     # ----------------------------------------------------------------- lifecycle
@@ -345,7 +347,7 @@ class FakeTelegram:
         method = request.match_info["method"]
         params = await self._params(request)
         if self.latency:
-            await asyncio.sleep(self.latency)
+            await asyncio.sleep(self.latency / 2)
         self.calls.append((method, params))
         try:
             if not await self._fault(method, params, request):
@@ -353,10 +355,12 @@ class FakeTelegram:
             handler = getattr(self, f"m_{method}", None)
             if handler is None:
                 raise ApiError(404, "Not Found: method not found")
-            result = await handler(params)
+            answer = web.json_response({"ok": True, "result": await handler(params)})
         except ApiError as exc:
-            return web.json_response(exc.body(), status=exc.code)
-        return web.json_response({"ok": True, "result": result})
+            answer = web.json_response(exc.body(), status=exc.code)
+        if self.latency:
+            await asyncio.sleep(self.latency / 2)
+        return answer
 
     async def _params(self, request: web.Request) -> dict[str, Any]:
         if request.content_type == "application/json":

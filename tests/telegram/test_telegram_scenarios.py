@@ -184,12 +184,11 @@ async def test_erase_by_command_leaves_messages_older_than_48_hours(tg: Harness)
     assert await tg.session(CHAT) is None
 
 
-async def test_a_calm_conversation_costs_about_one_poll_per_message(tg: Harness) -> None:
-    """Once a message is answered, the next long poll confirms it: no extra round trips."""
+async def test_an_answered_message_is_confirmed_by_the_next_poll_not_fetched_again(
+    tg: Harness,
+) -> None:
     await tg.say(CHAT, "/start")
-    before = sum(1 for m, _ in tg.fake.calls if m == "getUpdates")
     for text in ("1", "hallo", "2", "ok", "3"):
         await tg.say(CHAT, text)
-    polls = sum(1 for m, _ in tg.fake.calls if m == "getUpdates") - before
-    assert polls <= 5 * 2, f"{polls} polls for 5 messages"  # 5 or 6 here; slack for slow CI
+    assert tg.runner.metrics.counts["turns"] == 6
     assert "telegram_duplicate_updates" not in tg.runner.metrics.counts

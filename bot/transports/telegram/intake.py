@@ -136,7 +136,7 @@ class Poller:
         bot: Bot,
         intake: Intake,
         timeout: int = 30,
-        idle_wait: float = 0.05,
+        idle_wait: float = 0.01,
         max_held: int = 10_000,
     ) -> None:
         self.bot, self.intake, self.timeout, self.idle_wait = bot, intake, timeout, idle_wait
