@@ -14,6 +14,7 @@ from pathlib import Path
 from bot.runner import Runner
 from bot.store.sqlite import SqliteStore
 from bot.transports.outbox import Limits
+from bot.transports.telegram import intake
 from bot.transports.telegram.intake import Poller
 from tests.conftest import ROOT
 from tests.telegram.conftest import start_bot
@@ -176,3 +177,42 @@ async def test_past_max_held_updates_telegram_keeps_the_rest(
     await bot.stop()
     await store.close()
     assert all(answers(fake, c) == 1 for c in range(6000, 6150))
+
+
+async def test_an_error_while_accepting_updates_does_not_stop_the_poller(
+    fake: FakeTelegram, db_path: Path, make_tg_runner
+) -> None:  # type: ignore[no-untyped-def]
+    store = SqliteStore(db_path)
+    bot = await start_bot(fake, make_tg_runner(store), store)
+    urgent, calls = bot.intake.urgent, 0
+
+    def flaky(update: object) -> bool:  # fails once, like a broken lexicon or a full disk
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise RuntimeError("boom")
+        return urgent(update)  # type: ignore[arg-type]
+
+    bot.intake.urgent = flaky
+    await fake.handled(fake.text(7001, "/start"), timeout=15)
+    await bot.stop()
+    await store.close()
+    assert answers(fake, 7001) == 1
+
+
+async def test_an_update_that_hangs_is_given_up_and_the_bot_moves_on(
+    fake: FakeTelegram, db_path: Path, make_tg_runner, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(intake, "HANDLE_LIMIT", 0.3)
+    store = SqliteStore(db_path)
+    runner: Runner = make_tg_runner(store)
+    bot = await start_bot(fake, runner, store)
+    release = fake.hold("sendMessage", 7101)  # this answer never comes back
+    stuck = fake.text(7101, "/start")
+    await fake.handled(stuck, timeout=15)  # confirmed once given up: no endless redelivery
+    await fake.handled(fake.text(7102, "/start"), timeout=15)
+    assert answers(fake, 7102) == 1
+    assert runner.metrics.counts["telegram_update_failed"] == 1
+    release.set()
+    await bot.stop()
+    await store.close()

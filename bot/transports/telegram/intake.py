@@ -5,10 +5,11 @@ with a higher offset, or a 2xx answer to the webhook). So an update is confirmed
 is done: handled through the engine, its replies sent, its id written to the update log. After a
 crash, Telegram delivers the unconfirmed updates again and the log skips the ones already
 answered. One exception keeps a rush moving: getUpdates returns at most 100 updates from the
-offset, so when all of them are still being handled the poller confirms them to see what
-comes after (an acute-danger message may be waiting there), up to `max_held` updates in
-flight; beyond that Telegram keeps them. Under such a rush a crash can lose replies that were
-queued but not yet sent; the residents can simply write again.
+offset, so when a full page holds nothing new (every update in it is being handled or was
+answered) the poller confirms it to see what comes after (an acute-danger message may be
+waiting there), up to `max_held` updates in flight; beyond that Telegram keeps them. Under such
+a rush a crash, or a stop that cannot finish within its drain time, loses the messages that
+were confirmed but not yet answered (the stop logs how many); the residents can write again.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import asyncio
 import datetime as dt
 import logging
 import secrets
+from collections import deque
 from collections.abc import Callable, Sequence
 from urllib.parse import urlsplit
 
@@ -29,6 +31,8 @@ from bot.metrics import Metrics
 from bot.store.trail import UpdateLog
 
 log = logging.getLogger(__name__)
+HANDLE_LIMIT = 300.0  # seconds one update may take once its turn has come (retries included)
+RECENT = 1024  # answered update ids kept in memory, so a page fetched again skips them cheaply
 ALLOWED_UPDATES = ("message", "callback_query", "my_chat_member", "channel_post")
 PAGE = 100  # getUpdates returns at most this many
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -63,10 +67,16 @@ class Intake:
         self.completed = 0
         self._progress = asyncio.Event()
         self._turns = asyncio.Semaphore(workers)
+        self._recent: deque[int] = deque(maxlen=RECENT)
+        self._recent_set: set[int] = set()
 
     async def accept(self, batch: Sequence[Update]) -> list[asyncio.Task[None]]:
         """Start handling the updates that are neither in flight nor answered before."""
-        fresh = [u for u in batch if u.update_id not in self.in_flight]
+        fresh = [
+            u
+            for u in batch
+            if u.update_id not in self.in_flight and u.update_id not in self._recent_set
+        ]
         answered = await self.updates.seen([tag(u.update_id) for u in fresh])
         started = []
         for update in fresh:
@@ -81,20 +91,40 @@ class Intake:
     async def _handle(self, update: Update, urgent: bool) -> None:
         try:
             if urgent:
-                await self.app.process_update(update)
+                await self._process(update)
             else:
                 async with self._turns:
-                    await self.app.process_update(update)
+                    await self._process(update)
             # Marked done even when handling failed: a poisoned update must not loop forever.
             await self.updates.done(tag(update.update_id), self.clock())
+            self._remember(update.update_id)
         finally:
             self.in_flight.pop(update.update_id, None)
             self.completed += 1
             self._progress.set()
 
+    async def _process(self, update: Update) -> None:
+        """PTB handles the update; a failure or a hang is counted, never kept in flight."""
+        try:
+            async with asyncio.timeout(HANDLE_LIMIT):
+                await self.app.process_update(update)
+        except Exception as exc:  # TimeoutError included; CancelledError (a stop) is not
+            self.metrics.inc("telegram_update_failed")
+            log.error("handling an update failed: %s", type(exc).__name__)
+
+    def _remember(self, update_id: int) -> None:
+        if len(self._recent) == RECENT:
+            self._recent_set.discard(self._recent[0])
+        self._recent.append(update_id)
+        self._recent_set.add(update_id)
+
     def lowest_in_flight(self) -> int | None:
         """The oldest update still being handled."""
         return min(self.in_flight, default=None)
+
+    def highest_in_flight(self) -> int | None:
+        """The newest update still being handled."""
+        return max(self.in_flight, default=None)
 
     async def wait_progress(self, mark: int, timeout: float) -> None:
         """Until an update is done after `completed` was `mark`, or `timeout` seconds."""
@@ -106,10 +136,11 @@ class Intake:
         except TimeoutError:
             return
 
-    async def drain(self, timeout: float) -> int | None:
+    async def drain(self, timeout: float) -> list[int] | None:
         """Let in-flight updates finish; cancel the rest (Telegram will deliver them again).
 
-        Returns the oldest cancelled update id: it and what came after must stay unconfirmed.
+        Returns the cancelled update ids (None when all finished): the unconfirmed ones among
+        them must stay unconfirmed.
         """
         tasks = {task: update_id for update_id, task in self.in_flight.items()}
         if not tasks:
@@ -118,7 +149,7 @@ class Intake:
         for task in late:
             task.cancel()
         await asyncio.gather(*late, return_exceptions=True)
-        return min((tasks[t] for t in late), default=None)
+        return [tasks[t] for t in late] or None
 
 
 class Poller:
@@ -169,21 +200,34 @@ class Poller:
                 log.warning("getUpdates failed: %s", type(exc).__name__)
                 await asyncio.sleep(min(30.0, 0.5 * 2.0**failures))
                 continue
-            await self.intake.accept(batch)
+            try:
+                await self.intake.accept(batch)
+            except Exception as exc:  # the update log, say: Telegram keeps the batch
+                failures += 1
+                log.error("accepting updates failed: %s", type(exc).__name__)
+                await asyncio.sleep(min(30.0, 0.5 * 2.0**failures))
+                continue
             self.top = max([self.top, *(u.update_id + 1 for u in batch)])
             if len(batch) >= PAGE and len(self.intake.in_flight) < self.max_held:
-                # A whole page, all of it now in flight: confirm it at once, or what comes
-                # after it (an acute-danger message, perhaps) stays out of sight.
+                # A whole page and nothing new in it (all of it is being handled or was
+                # answered): confirm it at once, or what comes after it (an acute-danger
+                # message, perhaps) stays out of sight.
                 self.intake.metrics.inc("telegram_confirmed_in_flight")
                 self.offset = max(self.offset, self.top)
-            elif self.intake.in_flight:
+            elif self._unconfirmed_in_flight():
                 # Polling now would only bring the updates in flight back: wait until one is
                 # done, or `idle_wait`, so a new message is not kept waiting behind a slow one.
                 await self.intake.wait_progress(mark, self.idle_wait)
 
+    def _unconfirmed_in_flight(self) -> bool:
+        """True while Telegram would hand back updates we are still handling."""
+        newest = self.intake.highest_in_flight()
+        return newest is not None and newest >= self.offset
+
     async def _poll(self) -> tuple[Update, ...]:
-        # While updates are in flight getUpdates returns at once anyway (they are unconfirmed).
-        wait = 0 if self.intake.in_flight else self.timeout
+        # With unconfirmed updates in flight getUpdates returns at once anyway; with only
+        # confirmed ones (a rush) a long poll is right: it returns as soon as a message comes.
+        wait = 0 if self._unconfirmed_in_flight() else self.timeout
         return await self.bot.get_updates(
             offset=self.offset or None,
             limit=PAGE,
@@ -206,7 +250,11 @@ class Poller:
         if cancelled is None:
             self._advance()
         else:  # the same rule as _advance, with the cancelled ones still held
-            self.offset = max(self.offset, min(cancelled, self.top))
+            lost = sum(1 for u in cancelled if u < self.offset)
+            if lost:
+                self.intake.metrics.inc("telegram_unanswered_at_stop", lost)
+                log.warning("stopped with %d confirmed messages unanswered (a rush)", lost)
+            self.offset = max(self.offset, min([*cancelled, self.top]))
         if self.offset:
             try:
                 await self.bot.get_updates(offset=self.offset, limit=1, timeout=dt.timedelta(0))
