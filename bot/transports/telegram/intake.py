@@ -18,7 +18,6 @@ import asyncio
 import datetime as dt
 import logging
 import secrets
-from collections import deque
 from collections.abc import Callable, Sequence
 from urllib.parse import urlsplit
 
@@ -67,15 +66,14 @@ class Intake:
         self.completed = 0
         self._progress = asyncio.Event()
         self._turns = asyncio.Semaphore(workers)
-        self._recent: deque[int] = deque(maxlen=RECENT)
-        self._recent_set: set[int] = set()
+        self._recent: dict[int, None] = {}  # an ordered set, oldest first
 
     async def accept(self, batch: Sequence[Update]) -> list[asyncio.Task[None]]:
         """Start handling the updates that are neither in flight nor answered before."""
         fresh = [
             u
             for u in batch
-            if u.update_id not in self.in_flight and u.update_id not in self._recent_set
+            if u.update_id not in self.in_flight and u.update_id not in self._recent
         ]
         answered = await self.updates.seen([tag(u.update_id) for u in fresh])
         started = []
@@ -113,10 +111,9 @@ class Intake:
             log.error("handling an update failed: %s", type(exc).__name__)
 
     def _remember(self, update_id: int) -> None:
-        if len(self._recent) == RECENT:
-            self._recent_set.discard(self._recent[0])
-        self._recent.append(update_id)
-        self._recent_set.add(update_id)
+        self._recent[update_id] = None
+        if len(self._recent) > RECENT:
+            del self._recent[next(iter(self._recent))]
 
     def lowest_in_flight(self) -> int | None:
         """The oldest update still being handled."""
@@ -150,6 +147,11 @@ class Intake:
             task.cancel()
         await asyncio.gather(*late, return_exceptions=True)
         return [tasks[t] for t in late] or None
+
+
+async def _backoff(failures: int) -> None:
+    """Wait longer after each failure in a row: 1, 2, 4 ... up to 30 seconds."""
+    await asyncio.sleep(min(30.0, 0.5 * 2.0**failures))
 
 
 class Poller:
@@ -198,14 +200,14 @@ class Poller:
             except TelegramError as exc:
                 failures += 1
                 log.warning("getUpdates failed: %s", type(exc).__name__)
-                await asyncio.sleep(min(30.0, 0.5 * 2.0**failures))
+                await _backoff(failures)
                 continue
             try:
                 await self.intake.accept(batch)
             except Exception as exc:  # the update log, say: Telegram keeps the batch
                 failures += 1
                 log.error("accepting updates failed: %s", type(exc).__name__)
-                await asyncio.sleep(min(30.0, 0.5 * 2.0**failures))
+                await _backoff(failures)
                 continue
             self.top = max([self.top, *(u.update_id + 1 for u in batch)])
             if len(batch) >= PAGE and len(self.intake.in_flight) < self.max_held:

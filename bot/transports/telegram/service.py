@@ -122,8 +122,7 @@ class TelegramBot:
     def _urgent(self, update: Update) -> bool:
         """A text (or caption) with a danger phrase, in the sender's language, Dutch or English."""
         msg = update.message
-        typed = msg and (msg.text or msg.caption)
-        if msg is None or not typed:
+        if msg is None or not (typed := msg.text or msg.caption):
             return False
         lang = self.runner.negotiate(msg.from_user.language_code if msg.from_user else None)
         return self.runner.engine.is_danger(typed, lang)
