@@ -6,11 +6,27 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test check lint types bench clean
 
-$(STAMP): pyproject.toml
+LOCK := requirements.lock
+LOCK_TOOL := .venv-lock
+PIP_TOOLS := pip-tools==7.6.2
+
+.PHONY: lock
+
+# Exactly what the lock names (every package, with hashes), then our own package without
+# dependencies and without build isolation, so not even the build backend comes from elsewhere.
+$(STAMP): $(LOCK) pyproject.toml
 	$(PY) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q --disable-pip-version-check --require-hashes -r $(LOCK)
+	$(BIN)/pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+# Refresh the lock on purpose (a scheduled upgrade): `make lock && make test`, review the diff.
+COMPILE = $(CURDIR)/$(LOCK_TOOL)/bin/pip-compile -q --upgrade --generate-hashes --allow-unsafe \
+	--strip-extras --no-emit-index-url --no-emit-find-links --no-emit-trusted-host
+lock:
+	test -x $(LOCK_TOOL)/bin/pip-compile || ($(PY) -m venv $(LOCK_TOOL) && $(LOCK_TOOL)/bin/pip install -q $(PIP_TOOLS))
+	$(COMPILE) --extra test --build-deps-for editable -o $(LOCK) pyproject.toml
+	cd tests/matrix && $(COMPILE) -o synapse.lock synapse.in
 
 run: $(STAMP)
 	$(BIN)/vrede run
@@ -32,4 +48,4 @@ bench: $(STAMP)
 	for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(LOCK_TOOL) .pytest_cache .mypy_cache .ruff_cache

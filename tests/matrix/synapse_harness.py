@@ -28,25 +28,27 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ROOT / ".test-services"
 VENV = SERVICES / "synapse-venv"
-# Pinned so that a fresh machine tests against the same homeserver as the last green run.
-SYNAPSE = "matrix-synapse==1.163.2"
+# Locked (every package, with hashes) so that a fresh machine tests against the same homeserver
+# as the last green run; `make lock` refreshes it from synapse.in.
+SYNAPSE_LOCK = Path(__file__).with_name("synapse.lock")
 SERVER_NAME = "vrede.test"
 LOTS = {"per_second": 10000, "burst_count": 10000}
 
 
-def install(venv: Path = VENV, requirement: str = SYNAPSE) -> Path:
-    """Install Synapse into its own venv once (a lock keeps parallel runs from racing)."""
-    stamp = venv / f".installed-{hashlib.sha256(requirement.encode()).hexdigest()[:12]}"
+def install(venv: Path = VENV, lockfile: Path = SYNAPSE_LOCK) -> Path:
+    """Install Synapse into its own venv once (a file lock keeps parallel runs from racing)."""
+    digest = hashlib.sha256(lockfile.read_bytes()).hexdigest()[:12]
+    stamp = venv / f".installed-{digest}"
     venv.parent.mkdir(parents=True, exist_ok=True)
     with (venv.parent / "synapse-install.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not stamp.exists():
-            _pip_install(venv, requirement)
+            _pip_install(venv, lockfile)
             stamp.touch()
     return venv / "bin" / "python"
 
 
-def _pip_install(venv: Path, requirement: str) -> None:
+def _pip_install(venv: Path, lockfile: Path) -> None:
     base = getattr(sys, "_base_executable", sys.executable)
     subprocess.run([base, "-m", "venv", "--clear", str(venv)], check=True)
     pip = [
@@ -57,8 +59,7 @@ def _pip_install(venv: Path, requirement: str) -> None:
         "-q",
         "--disable-pip-version-check",
     ]
-    subprocess.run([*pip, "--upgrade", "pip"], check=True)
-    subprocess.run([*pip, requirement], check=True)
+    subprocess.run([*pip, "--require-hashes", "-r", str(lockfile)], check=True)
 
 
 def free_port() -> int:
