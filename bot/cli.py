@@ -17,6 +17,7 @@ from bot.content.check import check, startup_errors, trusted_file
 from bot.content.loader import load
 from bot.content.problems import Problem, errors
 from bot.engine.engine import Engine
+from bot.engine.safety import Detector
 from bot.graph import dot, mermaid
 from bot.i18n import roundtrip
 from bot.i18n.catalogs import Catalogs
@@ -98,6 +99,25 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
         warn = len(problems) - len(bad)
         print("ok" if not bad else "failed", f"({len(bad)} errors, {warn} warnings)")
     return 1 if bad else 0
+
+
+def cmd_danger(args: argparse.Namespace, settings: Settings) -> int:
+    """What each line triggers in the danger lexicons, and which rules (for maintainers)."""
+    loaded = load(settings.dialogues)
+    if errors(loaded.problems):
+        raise ContentError(loaded.problems)
+    detector = Detector(loaded.lexicons)
+    for text in args.text:
+        found = detector.detect(text, (args.lang,))
+        if found is None:
+            print(f"{text!r}: nothing (routing and the fallback decide)")
+            continue
+        level = "opens the screen for" if found.certain else "asks about"
+        print(f"{text!r}: {level} {found.kind} ({found.lang}.yaml: '{found.rule}')")
+        for m in detector.matches(text):
+            kind = "certain" if m.rule.certain else "possible"
+            print(f"    {m.rule.lang}.yaml {m.rule.tag} {kind}: '{m.rule.label}'")
+    return 0
 
 
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
@@ -183,6 +203,10 @@ def parser() -> argparse.ArgumentParser:
     c = sub.add_parser("check", help="check dialogues, danger words and translations")
     c.add_argument("--format", choices=["text", "json"], default="text")
     c.set_defaults(func=cmd_check)
+    c = sub.add_parser("danger", help="show what a line triggers in the danger words")
+    c.add_argument("text", nargs="+", help="one or more lines, each in quotes")
+    c.add_argument("--lang", default="nl", help="the conversation's language (breaks ties)")
+    c.set_defaults(func=cmd_danger)
     c = sub.add_parser("chat", help="talk to the bot in the terminal")
     c.add_argument("--lang", help="language code, e.g. en or tr")
     c.add_argument("--start", metavar="CODE", help="entry code, as from a deep link")

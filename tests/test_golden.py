@@ -28,6 +28,8 @@ def to_input(spec: dict[str, Any]) -> i.Input:
         return i.Start(**(spec["start"] or {}))
     if "text" in spec:
         return i.Text(str(spec["text"]))
+    if "edited" in spec:
+        return i.Edited(str(spec["edited"]))
     if "choice" in spec:
         return i.Choice(str(spec["choice"]), spec.get("node"))
     if "command" in spec:

@@ -9,8 +9,8 @@ from bot.content.loader import Loaded, load
 from bot.content.problems import Problem
 from bot.content.yamlsrc import Source
 from bot.engine.model import Dialogue
-from bot.engine.safety import Lexicon
-from bot.engine.text import normalise, phone_numbers, placeholders
+from bot.engine.safety import Detector, Lexicon
+from bot.engine.text import phone_numbers, placeholders
 from bot.engine.translate import SourceOnly, Translator
 from bot.engine.validate import MAX_LABEL, validate
 from bot.i18n.catalogs import SOURCE, Catalogs, entries, po_path
@@ -68,33 +68,47 @@ def _findings(
 
 
 def _lexicon_examples(loaded: Loaded) -> list[Problem]:
-    """The must_match / must_not_match examples in each danger file hold."""
+    """The examples in each danger file hold, checked with every language's rules at once
+    (as a resident's message is): each kind's examples open that kind's screen, the
+    possible_examples only ask, and must_not_match lines do neither."""
     out = []
+    detector = Detector(loaded.lexicons)
     for src in loaded.lexicon_sources:
-        lex = loaded.lexicons[src.data["language"]]
-        for n, phrase in enumerate(src.data.get("must_match", [])):
-            if not lex.matches(normalise(phrase)):
-                out.append(
-                    Problem(
-                        "error",
-                        "danger_miss",
-                        f"'{phrase}' must trigger the acute-danger screen but does not",
-                        src.file,
-                        src.line(("must_match", n)),
+        lex = loaded.lexicons.get(src.data["language"])
+        if lex is None:
+            continue
+        for kind, texts in lex.examples.items():
+            for n, text in enumerate(texts):
+                kinds = {m.rule.tag for m in detector.matches(text) if m.rule.certain}
+                if kind not in kinds:
+                    got = _describe(detector, text)
+                    msg = f"'{text}' must open the {kind} screen, but {got}"
+                    out.append(
+                        _lex_problem("danger_miss", msg, src, ("kinds", kind, "examples", n))
                     )
-                )
-        for n, phrase in enumerate(src.data.get("must_not_match", [])):
-            if lex.matches(normalise(phrase)) and (hits := lex.hits(phrase)):
-                out.append(
-                    Problem(
-                        "error",
-                        "danger_false_alarm",
-                        f"'{phrase}' must not trigger, but matches {hits}",
-                        src.file,
-                        src.line(("must_not_match", n)),
-                    )
-                )
+        for n, text in enumerate(lex.possible_examples):
+            found = detector.detect(text)
+            if found is None or found.certain:
+                msg = f"'{text}' must only ask whether the resident is in danger, but {_describe(detector, text)}"
+                out.append(_lex_problem("danger_possible", msg, src, ("possible_examples", n)))
+        for n, text in enumerate(lex.must_not_match):
+            if detector.detect(text) is not None:
+                msg = f"'{text}' must not look like danger, but {_describe(detector, text)}"
+                out.append(_lex_problem("danger_false_alarm", msg, src, ("must_not_match", n)))
     return out
+
+
+def _describe(detector: Detector, text: str) -> str:
+    """What a text triggers, in words a maintainer can act on."""
+    found = detector.detect(text)
+    if found is None:
+        return "no rule matches"
+    level = "opens the" if found.certain else "asks about"
+    return f"{level} {found.kind} screen (rule '{found.rule}' in {found.lang}.yaml)"
+
+
+def _lex_problem(code: str, msg: str, src: Source, path: tuple[str | int, ...]) -> Problem:
+    return Problem("error", code, msg, src.file, src.line(path))
 
 
 def _translations(

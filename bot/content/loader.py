@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -27,6 +27,7 @@ from bot.engine.model import (
     TrustedPerson,
 )
 from bot.engine.safety import Lexicon
+from bot.engine.terms import TermError
 
 META_KEYS = ("entry", "danger_node", "help_node")
 
@@ -62,12 +63,32 @@ def load(folder: Path, trusted: Path | None = None) -> Loaded:
         _schema(folder / "danger/schema.json"),
         problems,
     )
-    lexicons = {
-        s.data["language"]: Lexicon.build(s.data["language"], s.data["phrases"])
-        for s in lex_sources
-    }
+    lexicons = _lexicons(lex_sources, problems)
+    _generated_not_typos(folder, lexicons)
     dialogue = None if errors(problems) else _build(sources, problems)
     return Loaded(dialogue, lexicons, sources, lex_sources, problems)
+
+
+def _lexicons(sources: list[Source], problems: list[Problem]) -> dict[str, Lexicon]:
+    """Build each danger file; a rule that cannot be read is an error with its line."""
+    out = {}
+    for src in sources:
+        try:
+            out[src.data["language"]] = Lexicon.from_data(src.data)
+        except TermError as err:
+            line = src.line(err.path)
+            problems.append(Problem("error", "danger_rule", str(err), src.file, line))
+    return out
+
+
+def _generated_not_typos(folder: Path, lexicons: dict[str, Lexicon]) -> None:
+    """Add danger/not_typos/<lang>.txt (written by `make not-typos`) to each lexicon."""
+    for lang, lex in list(lexicons.items()):
+        path = folder / "danger" / "not_typos" / f"{lang}.txt"
+        if path.exists():
+            lines = path.read_text(encoding="utf-8").splitlines()
+            words = tuple(w.strip() for w in lines if w.strip() and not w.startswith("#"))
+            lexicons[lang] = replace(lex, not_typos=lex.not_typos + words)
 
 
 def _schema(path: Path) -> dict[str, Any]:
@@ -119,7 +140,13 @@ def _schema_message(err: jsonschema.ValidationError) -> str:
 
 
 def _build(sources: list[Source], problems: list[Problem]) -> Dialogue | None:
-    meta: dict[str, Any] = {"commands": {}, "system": {}, "entry_codes": {}, "regions": {}}
+    meta: dict[str, Any] = {
+        "commands": {},
+        "system": {},
+        "entry_codes": {},
+        "regions": {},
+        "danger_screens": {},
+    }
     nodes: dict[str, Node] = {}
     contacts: dict[str, Contact] = {}
     trusted: dict[str, TrustedPerson] = {}
@@ -150,6 +177,7 @@ def _build(sources: list[Source], problems: list[Problem]) -> Dialogue | None:
         entry_codes=dict(meta["entry_codes"]),
         trusted=trusted,
         regions=dict(meta["regions"]),
+        danger_screens=dict(meta["danger_screens"]),
         origins=origins,
     )
 
@@ -157,7 +185,7 @@ def _build(sources: list[Source], problems: list[Problem]) -> Dialogue | None:
 def _meta(
     src: Source, meta: dict[str, Any], origins: dict[str, Origin], problems: list[Problem]
 ) -> None:
-    for key in (*META_KEYS, "commands", "system", "entry_codes", "regions"):
+    for key in (*META_KEYS, "commands", "system", "entry_codes", "regions", "danger_screens"):
         if key not in src.data:
             continue
         if key in META_KEYS:

@@ -10,7 +10,7 @@ from bot.engine import inputs as i
 from bot.engine.hours import status
 from bot.engine.model import Contact, Dialogue, Hours, Node, Option, TrustedPerson
 from bot.engine.replies import Button, ContactCard, Erase, Handoff, Message, Reply
-from bot.engine.safety import Lexicon
+from bot.engine.safety import Danger, Detector, Lexicon
 from bot.engine.session import Session
 from bot.engine.text import clean, fill, isolate_numbers, normalise, placeholders
 from bot.engine.translate import Translator
@@ -53,7 +53,7 @@ class Engine:
         self._buttons: dict[tuple[str, str], tuple[Button, ...]] = {}
         self._command_buttons: dict[str, tuple[Button, ...]] = {}
         self._contact_cache: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
-        self._danger_cache: dict[str, Lexicon] = {}
+        self.detector = Detector(lexicons)
 
     # ----------------------------------------------------------------- entry point
     def handle(self, session: Session | None, inp: i.Input, now: dt.datetime) -> Turn:
@@ -81,13 +81,18 @@ class Engine:
     def _first(self, inp: i.Input, now: dt.datetime) -> Turn:
         """Input without a session (expired, erased, or a first message without /start)."""
         fresh = self._new(None, None, int(now.timestamp()))
-        if self._danger(fresh, _typed(inp)):
-            return self._goto(fresh, self.dialogue.danger_node, now)
+        danger = self._danger(fresh, _typed(inp))
+        if danger is not None and danger.certain:
+            return self._alarm(fresh, danger, now)
+        if isinstance(inp, i.Edited):
+            return self._alarm(fresh, danger, now) if danger else Turn(None, ())
         name = inp.option[4:] if isinstance(inp, i.Choice) else getattr(inp, "name", "")
         if isinstance(inp, i.Text):
             name = self._match_command(fresh.lang, normalise(clean(inp.text, ROUTE_WINDOW))) or ""
         if name in ("danger", "help", "language", "erase"):
             return self._command(fresh, name, now)
+        if danger is not None:  # only possibly danger, and no command: ask
+            return self._alarm(fresh, danger, now)
         return self.start(i.Start(), now)
 
     def system_text(self, lang: str, key: str) -> str:
@@ -106,30 +111,32 @@ class Engine:
             return self._choice(s, inp, now)
         if isinstance(inp, i.Command):
             return self._command(s, inp.name, now)
-        if self._danger(s, _typed(inp)):  # a photo's caption
-            return self._goto(s, self.dialogue.danger_node, now)
+        if danger := self._danger(s, _typed(inp)):  # a photo's caption, an edited message
+            return self._alarm(s, danger, now)
+        if isinstance(inp, i.Edited):
+            return Turn(s, ())  # an edit without danger changes nothing: no reply
         return self._again(s, now, "only_text")
 
     def _text(self, s: Session, raw: str, now: dt.datetime) -> Turn:
-        full = normalise(raw)
-        if self._danger_in(s, full):
-            return self._goto(s, self.dialogue.danger_node, now)
-        norm = full if len(raw) <= ROUTE_WINDOW else normalise(clean(raw, ROUTE_WINDOW))
-        if not norm.strip():
-            return self._again(s, now, "not_understood")
+        danger = self._danger(s, raw)
+        if danger is not None and danger.certain:
+            return self._alarm(s, danger, now)
+        norm = normalise(clean(raw, ROUTE_WINDOW))
         if s.screen == LANGUAGE_SCREEN and (lang := self._match_language(norm)):
             return self._set_language(s, lang, now)
         if command := self._match_command(s.lang, norm):
             return self._command(s, command, now)
         if s.screen is None and (option := self._match_option(s, norm)):
             return self._follow(s, option, now)
+        if danger is not None and s.node != self.danger_screen(danger):
+            return self._alarm(s, danger, now)  # only possibly danger: ask, calmly
         return self._again(s, now, "not_understood")
 
     def _choice(self, s: Session, choice: i.Choice, now: dt.datetime) -> Turn:
         oid = choice.option
         if oid.startswith("cmd.") and oid[4:] in self.dialogue.commands:
             return self._command(s, oid[4:], now)
-        if oid.startswith("lang.") and s.screen == LANGUAGE_SCREEN:
+        if oid.startswith("lang."):  # the language screen, or the offer on a danger screen
             if oid[5:] in self.tr.languages:
                 return self._set_language(s, oid[5:], now)
             return self._again(s, now, "not_understood")
@@ -201,29 +208,36 @@ class Engine:
         return Turn(s, (self._render(s, now, notes),))
 
     def is_danger(self, text: str, lang: str | None = None) -> bool:
-        """True when `text` has a danger phrase (of `lang`, Dutch or English).
+        """True when `text` may mean danger, in any language (`lang` only breaks ties).
 
         For transports that want to put such a message first in a queue; the engine itself
         checks every text again when it handles it.
         """
-        return self._danger_lexicon(lang or SOURCE_LANG).matches(normalise(text))
+        return self.detector.detect(text, (lang or SOURCE_LANG,)) is not None
 
-    def _danger(self, s: Session, raw: str) -> bool:
-        return self._danger_in(s, normalise(raw))
+    def danger(self, text: str, lang: str | None = None) -> Danger | None:
+        """What the detector finds in a text (for tools, metrics and `vrede check`)."""
+        return self.detector.detect(text, (lang or SOURCE_LANG, SOURCE_LANG, "en"))
 
-    def _danger_in(self, s: Session, norm: str) -> bool:
-        """Danger words of the session's language, Dutch and English, on normalised text."""
-        return self._danger_lexicon(s.lang).matches(norm)
+    def danger_screen(self, danger: Danger) -> str:
+        """The node a detection opens: its kind's screen, or the calm question."""
+        screens = self.dialogue.danger_screens
+        if not danger.certain:
+            return screens.get("possible", self.dialogue.danger_node)
+        return screens.get(danger.kind, self.dialogue.danger_node)
 
-    def _danger_lexicon(self, lang: str) -> Lexicon:
-        """One compiled lexicon of `lang`, Dutch and English: one search per message."""
-        if lang not in self._danger_cache:
-            codes = dict.fromkeys((lang, SOURCE_LANG, "en"))
-            phrases = [
-                p for code in codes if code in self.lexicons for p in self.lexicons[code].phrases
-            ]
-            self._danger_cache[lang] = Lexicon.build(lang, phrases)
-        return self._danger_cache[lang]
+    def _danger(self, s: Session, raw: str) -> Danger | None:
+        return self.danger(raw, s.lang) if raw else None
+
+    def _alarm(self, s: Session, danger: Danger, now: dt.datetime) -> Turn:
+        """Open the screen for a detection; offer the text's language if it is another one."""
+        turn = self._goto(s, self.danger_screen(danger), now)
+        if danger.lang == s.lang or danger.lang not in self.tr.languages:
+            return turn
+        first = turn.replies[0]
+        assert isinstance(first, Message)
+        offer = Button(f"lang.{danger.lang}", self.tr.native_name(danger.lang))
+        return replace(turn, replies=(replace(first, options=(*first.options, offer)),))
 
     # ----------------------------------------------------------------- matching
     def _match_command(self, lang: str, norm: str) -> str | None:
@@ -246,7 +260,7 @@ class Engine:
     def _match_option(self, s: Session, norm: str) -> Option | None:
         node = self.dialogue.nodes[s.node]
         word = norm.strip()
-        if word.isdigit() and 1 <= int(word) <= len(node.options):
+        if word.isdecimal() and 1 <= int(word) <= len(node.options):
             return node.options[int(word) - 1]
         # The longest matching phrase wins ("dat weet ik niet goed" beats "niet goed");
         # a tie between two options is ambiguous, and the resident is asked again.
@@ -287,7 +301,7 @@ class Engine:
     def _match_language(self, norm: str) -> str | None:
         word = norm.strip()
         langs = self.tr.languages
-        if word.isdigit() and 1 <= int(word) <= len(langs):
+        if word.isdecimal() and 1 <= int(word) <= len(langs):
             return langs[int(word) - 1]
         for lang in langs:
             if word in (lang, normalise(self.tr.native_name(lang)).strip()):
@@ -472,7 +486,7 @@ def _placeholder_values(contacts: Mapping[str, Contact]) -> dict[str, str]:
 
 
 def _typed(inp: i.Input) -> str:
-    """What the resident typed with an input: a text, or a photo's caption."""
-    if isinstance(inp, i.Text):
+    """What the resident typed with an input: a text, an edited text, or a photo's caption."""
+    if isinstance(inp, i.Text | i.Edited):
         return inp.text
     return (inp.caption or "") if isinstance(inp, i.Unsupported) else ""

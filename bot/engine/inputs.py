@@ -46,4 +46,15 @@ class Unsupported:
     caption: str | None = None
 
 
-Input = Start | Text | Choice | Command | Unsupported
+@dataclass(frozen=True)
+class Edited:
+    """A message the resident changed after sending it: read again for danger words only.
+
+    Someone may first write something harmless and then, once it feels safe, edit in what is
+    really happening. An edit without danger gets no reply (the conversation has moved on).
+    """
+
+    text: str
+
+
+Input = Start | Text | Choice | Command | Unsupported | Edited

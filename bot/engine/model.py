@@ -143,4 +143,6 @@ class Dialogue:
     entry_codes: Mapping[str, str] = field(default_factory=dict)
     trusted: Mapping[str, TrustedPerson] = field(default_factory=dict)
     regions: Mapping[str, str] = field(default_factory=dict)  # region id -> display name
+    # danger kind (or "possible") -> its first screen; kinds not listed open danger_node
+    danger_screens: Mapping[str, str] = field(default_factory=dict)
     origins: Mapping[str, Origin] = field(default_factory=dict)

@@ -20,6 +20,31 @@ _ARABIC_FOLD = str.maketrans(
     | {chr(0x6F0 + d): str(d) for d in range(10)}  # Persian digits: ۱۱۲ is 112
 )
 _NON_WORD = re.compile(r"[^\w]+")
+# Invisible characters inside a word (zero-width space and joiners, soft hyphen, direction
+# marks) are deleted, not turned into spaces: "wu\u200brgen" is still one word.
+_INVISIBLE = dict.fromkeys(
+    [
+        0xAD,
+        0x180E,
+        0x200B,
+        0x200C,
+        0x200D,
+        0x200E,
+        0x200F,
+        0x2060,
+        0xFEFF,
+        0x061C,
+        *range(0x202A, 0x202F),
+        *range(0x2066, 0x206A),
+    ]
+)
+# Cyrillic and Greek letters that look like Latin ones, and back: a word that mixes scripts
+# is read in the script most of its letters are in ("hеlp" with a Cyrillic е is "help";
+# Ukrainian typed with a Latin i is Ukrainian).
+_LOOKALIKE_PAIRS = "aа bв cс eе hн iі jј kк mм oо pр sѕ tт xх yу aα bβ eε iι kκ nη oο pρ tτ xχ yγ"
+_TO_LATIN = str.maketrans({c: p[0] for p in _LOOKALIKE_PAIRS.split() for c in p[1:]})
+_TO_CYRILLIC = str.maketrans({p[0]: p[1] for p in _LOOKALIKE_PAIRS.split()[:15]})
+_MIXED = re.compile(r"\w*(?:[a-z][\u0370-\u04ff]|[\u0370-\u04ff][a-z])\w*")
 
 
 def clean(text: str, limit: int = 4000) -> str:
@@ -36,12 +61,21 @@ def normalise(text: str) -> str:
     """
     text = text.casefold()
     if not text.isascii():  # the common case skips the per-character work
-        text = unicodedata.normalize("NFKD", text)
+        text = unicodedata.normalize("NFKD", text.translate(_INVISIBLE))
         text = "".join(ch for ch in text if not unicodedata.combining(ch)).translate(_ARABIC_FOLD)
+        if _MIXED.search(text):
+            text = _MIXED.sub(_one_script, text)
     else:
         text = text.replace("'", "").replace("`", "")
     text = text.replace("_", " ")
     return " " + " ".join(_NON_WORD.sub(" ", text).split()) + " "
+
+
+def _one_script(m: re.Match[str]) -> str:
+    """A word that mixes Latin with Cyrillic or Greek, in the script of most of its letters."""
+    word = m.group(0)
+    latin = sum(1 for ch in word if "a" <= ch <= "z")
+    return word.translate(_TO_LATIN) if latin * 2 >= len(word) else word.translate(_TO_CYRILLIC)
 
 
 def placeholders(text: str) -> frozenset[str]:

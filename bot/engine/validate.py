@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from bot.engine.engine import Engine
 from bot.engine.model import Dialogue, Node
-from bot.engine.safety import Lexicon
+from bot.engine.safety import Detector, Lexicon
 from bot.engine.session import Session
 from bot.engine.text import normalise, placeholders
 from bot.engine.translate import Translator
@@ -99,6 +99,16 @@ def _settings(d: Dialogue) -> Iterator[Finding]:
                 "missing_node",
                 f"entry code '{code}' leads to missing node '{target}'",
                 f"entry_codes:{code}",
+            )
+    for kind, target in d.danger_screens.items():
+        node = d.nodes.get(target)
+        if node is None or not node.urgent:
+            what = "does not exist" if node is None else "is not marked urgent: true"
+            yield Finding(
+                "error",
+                "danger_screen",
+                f"danger screen for '{kind}' is node '{target}', which {what}",
+                f"danger_screens:{kind}",
             )
     for key, needed in SYSTEM_KEYS.items():
         if key not in d.system:
@@ -231,6 +241,7 @@ def _edges(d: Dialogue, node: Node) -> list[str]:
 
 def _reachable(d: Dialogue) -> Iterator[Finding]:
     roots = {d.entry, d.danger_node, d.help_node, *d.entry_codes.values()}
+    roots |= {n for n in d.danger_screens.values() if n in d.nodes}
     seen, todo = set(roots), deque(roots)
     while todo:
         for nxt in _edges(d, d.nodes[todo.popleft()]):
@@ -279,7 +290,8 @@ def _help_distance(d: Dialogue) -> Iterator[Finding]:
 
 def _labels(d: Dialogue, lexicons: Mapping[str, Lexicon]) -> Iterator[Finding]:
     words = {normalise(w) for c in d.commands.values() for w in (c.name, *c.words)}
-    danger = [lex for lang, lex in lexicons.items() if lang in ("nl", "en")]
+    detector = Detector(lexicons)
+    screens = {d.danger_node, *d.danger_screens.values()}
     for node in d.nodes.values():
         for opt in node.options:
             where = f"option:{node.id}.{opt.id}"
@@ -299,8 +311,9 @@ def _labels(d: Dialogue, lexicons: Mapping[str, Lexicon]) -> Iterator[Finding]:
                     where,
                     node.id,
                 )
-            leads_to_danger = opt.action == "danger" or opt.goto == d.danger_node
-            if not leads_to_danger and any(lex.matches(normalise(opt.label)) for lex in danger):
+            leads_to_danger = opt.action == "danger" or opt.goto in screens
+            found = detector.detect(opt.label)
+            if not leads_to_danger and found is not None and found.certain:
                 yield Finding(
                     "error",
                     "label_collision",

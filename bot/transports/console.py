@@ -48,7 +48,7 @@ class Console:
     def to_input(self, line: str) -> i.Input:
         """A number picks a button; anything else is free text."""
         word = line.strip()
-        if word.isdigit() and 1 <= int(word) <= len(self.buttons):
+        if word.isdecimal() and 1 <= int(word) <= len(self.buttons):
             return i.Choice(self.buttons[int(word) - 1].id, self.node)
         return i.Text(line)
 

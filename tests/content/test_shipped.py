@@ -11,6 +11,7 @@ from bot.content.loader import Loaded
 from bot.engine import inputs as i
 from bot.engine.engine import Engine
 from bot.engine.replies import Message
+from bot.engine.safety import KINDS
 from bot.engine.text import phone_numbers
 from bot.engine.validate import MAX_SENTENCE, MAX_WORDS, readability
 from bot.i18n.catalogs import Catalogs
@@ -30,7 +31,9 @@ def test_all_eight_languages_are_offered(catalogs: Catalogs) -> None:
 
 @pytest.mark.parametrize("lang", LANGUAGES[1:])
 def test_each_language_has_a_danger_lexicon(loaded: Loaded, lang: str) -> None:
-    assert lang in loaded.lexicons and len(loaded.lexicons[lang].phrases) >= 10
+    assert lang in loaded.lexicons and len(loaded.lexicons[lang].rules) >= 30
+    kinds = {r.tag for r in loaded.lexicons[lang].rules if r.certain}
+    assert kinds >= set(KINDS) - {"general"}, f"{lang} misses {set(KINDS) - kinds}"
 
 
 @pytest.mark.parametrize("lang", LANGUAGES[1:])

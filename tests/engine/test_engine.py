@@ -45,12 +45,15 @@ def test_first_message_has_no_alarming_words(engine: Engine) -> None:
     [
         ("hij wurgde me", "past tense of a danger verb"),
         ("Ik ben bang dat hij me VERMOORDT", "upper case and inflection"),
-        ("he has a knife", "English works in a Dutch session"),
-        ("help me alsjeblieft", "a plea for help"),
+        ("he pulled a knife on me", "English works in a Dutch session"),
+        ("help me alsjeblieft hij slaat me", "a plea for help with what is happening"),
     ],
 )
 def test_danger_words_come_first_on_every_node(engine: Engine, text: str, why: str) -> None:
+    screens = {engine.dialogue.danger_node, *engine.dialogue.danger_screens.values()}
     for node in engine.dialogue.nodes:
+        if node in screens:
+            continue
         s = replace(start(engine), node=node)
         turn = engine.handle(s, i.Text(text), FROZEN)
         [msg] = messages(turn)
@@ -59,8 +62,67 @@ def test_danger_words_come_first_on_every_node(engine: Engine, text: str, why: s
 
 
 def test_danger_word_without_a_session(engine: Engine) -> None:
-    turn = engine.handle(None, i.Text("hij heeft een mes"), FROZEN)
+    turn = engine.handle(None, i.Text("hij bedreigt me met een mes"), FROZEN)
     assert messages(turn)[0].node == engine.dialogue.danger_node
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "contact", "why"),
+    [
+        ("ik wil niet meer leven", "suicide", "0800-0113", "113 first, 112 on the screen"),
+        ("hij heeft me verkracht", "sexual", "0800-0188", "Centrum Seksueel Geweld, within 7 days"),
+        ("mijn vader slaat de kinderen", "child", "0800-2000", "112, then Veilig Thuis"),
+        ("ze willen me in het buitenland uithuwelijken", "abroad", "0800-2000", "before the trip"),
+    ],
+)
+def test_each_kind_opens_its_own_screen_with_its_number_and_112(
+    engine: Engine, text: str, kind: str, contact: str, why: str
+) -> None:
+    turn = engine.handle(start(engine), i.Text(text), FROZEN)
+    [msg] = messages(turn)
+    assert msg.node == engine.dialogue.danger_screens[kind], why
+    assert contact in msg.text and "112" in msg.text and msg.urgent, why
+
+
+def test_a_single_weak_word_only_asks_and_leads_on(engine: Engine) -> None:
+    turn = engine.handle(start(engine), i.Text("er ligt een mes in de la"), FROZEN)
+    [msg] = messages(turn)
+    assert msg.node == engine.dialogue.danger_screens["possible"]
+    assert "112" in msg.text and {b.id for b in msg.options} >= {"now", "not_now"}
+    assert turn.session is not None
+    no = engine.handle(turn.session, i.Text("nee"), FROZEN)
+    assert messages(no)[0].node == engine.dialogue.help_node, "never a dead end"
+    yes = engine.handle(turn.session, i.Text("ja"), FROZEN)
+    assert messages(yes)[0].node == engine.dialogue.danger_node
+
+
+def test_a_command_word_is_not_mistaken_for_possible_danger(engine: Engine) -> None:
+    turn = engine.handle(start(engine), i.Text("help"), FROZEN)
+    assert messages(turn)[0].node == engine.dialogue.help_node
+
+
+def test_an_edit_is_read_for_danger_only(engine: Engine) -> None:
+    s = start(engine)
+    quiet = engine.handle(s, i.Edited("het gaat goed"), FROZEN)
+    assert quiet.replies == () and quiet.session is not None
+    assert quiet.session.node == s.node
+    loud = engine.handle(s, i.Edited("het gaat goed, maar hij heeft me net geslagen"), FROZEN)
+    assert messages(loud)[0].node == engine.dialogue.danger_node
+    assert engine.handle(None, i.Edited("het gaat goed"), FROZEN).replies == ()
+
+
+def test_danger_in_another_language_answers_in_the_session_language_and_offers_it(
+    engine: Engine,
+) -> None:
+    turn = engine.handle(start(engine, "nl"), i.Text("kocam beni dovuyor"), FROZEN)
+    [msg] = messages(turn)
+    assert msg.lang == "nl" and msg.node == engine.dialogue.danger_node
+    offer = [b for b in msg.options if b.id == "lang.tr"]
+    assert offer and offer[0].label == "Türkçe"
+    assert turn.session is not None
+    switched = engine.handle(turn.session, i.Choice("lang.tr", msg.node), FROZEN)
+    assert messages(switched)[0].lang == "tr"
+    assert messages(switched)[0].node == msg.node, "the same screen, now in Turkish"
 
 
 @pytest.mark.parametrize(
@@ -287,6 +349,6 @@ def test_a_danger_phrase_in_a_photo_caption_opens_the_urgent_screen(
     engine: Engine, session: str
 ) -> None:
     s = None if session == "none" else replace(start(engine), node="home")
-    turn = engine.handle(s, i.Unsupported("photo", caption="Hij heeft een MES!"), FROZEN)
+    turn = engine.handle(s, i.Unsupported("photo", caption="Hij bedreigt me met een MES!"), FROZEN)
     assert turn.session is not None and turn.session.node == engine.dialogue.danger_node
     assert messages(turn)[0].urgent

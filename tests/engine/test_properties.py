@@ -43,6 +43,7 @@ def inputs(engine: Engine) -> st.SearchStrategy[i.Input]:
             i.Command, st.sampled_from(["restart", "language", "erase", "danger", "help", "bogus"])
         ),
         st.builds(i.Unsupported, st.sampled_from(["photo", "voice", "contact", "location"])),
+        st.builds(i.Text, st.text(max_size=200)),  # anything at all: ፩, ❶, RTL marks, emoji
         st.builds(
             i.Start,
             st.one_of(st.none(), st.text(max_size=70)),
@@ -80,6 +81,21 @@ def test_random_input_on_every_node(
     session = Session(node, lang, "v", 0, 0, screen=screen)
     turn = engine.handle(session, data.draw(inputs(engine)), data.draw(times))
     check_turn(engine, catalogs, turn.session, turn.replies)
+
+
+@SETTINGS
+@given(data=st.data(), text=st.one_of(st.text(max_size=200), st.sampled_from(["hij sloeg me"])))
+def test_an_edit_gets_nothing_or_an_urgent_danger_screen(
+    engine: Engine, catalogs: Catalogs, data: st.DataObject, text: str
+) -> None:
+    node = data.draw(st.sampled_from(sorted(engine.dialogue.nodes)))
+    session = Session(node, data.draw(st.sampled_from(catalogs.languages)), "v", 0, 0)
+    turn = engine.handle(session, i.Edited(text), data.draw(times))
+    if turn.replies:
+        check_turn(engine, catalogs, turn.session, turn.replies)
+        assert turn.urgent
+    else:
+        assert turn.session is not None and turn.session.node == node
 
 
 @SETTINGS

@@ -1,4 +1,4 @@
-"""The danger lexicons: each language's must/must-not table, and how matching works."""
+"""Danger detection: how terms match, and the shipped lexicons judged on held-out lines."""
 
 from __future__ import annotations
 
@@ -7,69 +7,148 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.engine.safety import Lexicon, in_danger
+from bot.content.loader import load
+from bot.engine.safety import Detector, Lexicon
+from bot.engine.terms import TermError
 from bot.engine.text import normalise
 
-DANGER = Path(__file__).resolve().parents[2] / "dialogues" / "danger"
+ROOT = Path(__file__).resolve().parents[2]
+DANGER = ROOT / "dialogues" / "danger"
+EVAL = ROOT / "tests" / "eval" / "danger"
 
-
-def table() -> list[tuple[str, str, bool]]:
-    rows = []
-    for path in sorted(DANGER.glob("*.yaml")):
-        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
-        rows += [(spec["language"], text, True) for text in spec.get("must_match", [])]
-        rows += [(spec["language"], text, False) for text in spec.get("must_not_match", [])]
-    return rows
-
-
-@pytest.mark.parametrize(("lang", "text", "expected"), table())
-def test_shipped_lexicon_table(lang: str, text: str, expected: bool) -> None:
-    spec = yaml.safe_load((DANGER / f"{lang}.yaml").read_text(encoding="utf-8"))
-    lex = Lexicon.build(lang, spec["phrases"])
-    assert bool(lex.hits(text)) is expected
-
-
-def test_every_lexicon_has_examples_both_ways() -> None:
-    for path in DANGER.glob("*.yaml"):
-        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
-        assert len(spec.get("must_match", [])) >= 5, path.name
-        assert len(spec.get("must_not_match", [])) >= 3, path.name
-
-
-LEX = Lexicon.build("xx", ["wurg*", "*gewurgd", "sla* me", "mes", "قتل*"])
+LEX = Lexicon.from_data(
+    {
+        "language": "xx",
+        "negations": ["niet", "nooit"],
+        "groups": {"throat": ["keel", "nek"], "squeeze": ["knijp*", "kneep", "*geknepen"]},
+        "kinds": {
+            "strangling": {"certain": ["wurg*", "@throat + @squeeze"]},
+            "weapon": {"certain": ["=pistool"], "possible": ["=mes"]},
+            "beating": {"certain": ["~geslagen"]},
+            "kill_threat": {"certain": ["dood maken"]},
+            "suicide": {"certain": ["zelfmoord"]},
+            "general": {"certain": ["*قتل*"]},
+        },
+    }
+)
+DET = Detector({"xx": LEX})
 
 
 @pytest.mark.parametrize(
-    ("text", "expected", "why"),
+    ("text", "kind", "certain", "why"),
     [
-        ("Hij WURGDE me", True, "case and a suffix"),
-        ("ik werd bijna gewurgd", True, "prefix wildcard"),
-        ("hij slaat me", True, "two-word phrase"),
-        ("hij slaat soms ook me", True, "up to two words between"),
-        ("hij slaat de deur dicht en kijkt naar me", False, "more than two words between"),
-        ("mes.", True, "punctuation around a word"),
-        ("messen", False, "a word without * matches only itself"),
-        ("Méś", True, "accents are folded"),
-        ("سوف يقتلني", False, "an Arabic prefix letter is not folded away"),
-        ("قتلني", True, "Arabic suffix via *"),
-        ("", False, "empty"),
+        ("Hij WURGDE me", "strangling", True, "case and a longer form of a stem"),
+        ("hij kneep in mijn keel", "strangling", True, "two terms, in order"),
+        ("mijn keel, hij heeft hem dichtgeknepen", "strangling", True, "any order, any form"),
+        ("keel " + "bla " * 14 + "kneep", None, None, "terms too far apart"),
+        ("hij gaat me dood maken", "kill_threat", True, "a run of words"),
+        ("dood ga ik je niet maken", None, None, "a run keeps its order"),
+        ("ik denk aan zelfomord", "suicide", True, "one swapped pair in a long word"),
+        ("ik denk aan zelfmoort", "suicide", True, "one changed letter in a long word"),
+        ("pistol", None, None, "=word allows no typo"),
+        ("hij heeft me geslagen", "beating", True, "plain"),
+        ("hij heeft me nooit geslagen", None, None, "a negation just before a ~term"),
+        ("niet dat ik het weet, maar hij heeft me vaak geslagen", "beating", True, "negation far"),
+        ("er ligt een mes", "weapon", False, "a weak word only asks"),
+        ("hij wurgde me en er ligt een mes", "strangling", True, "certain beats possible"),
+        ("wu\u200brgen", "strangling", True, "a zero-width space inside a word"),
+        ("wur\u00adgen", "strangling", True, "a soft hyphen inside a word"),
+        ("wurg\u0435n", "strangling", True, "a Cyrillic look-alike letter in a Latin word"),
+        ("\uff57\uff55\uff52\uff47\uff45\uff4e", "strangling", True, "full-width letters"),
+        ("\u200fقتلني\u200f", "general", True, "right-to-left marks and an Arabic infix"),
+        ("", None, None, "empty"),
     ],
 )
-def test_matching_rules(text: str, expected: bool, why: str) -> None:
-    assert LEX.matches(normalise(text)) is expected, why
+def test_matching_rules(text: str, kind: str | None, certain: bool | None, why: str) -> None:
+    found = DET.detect(text)
+    assert (found.kind if found else None) == kind, why
+    assert (found.certain if found else None) == certain, why
 
 
-def test_checks_session_language_then_dutch_and_english() -> None:
+def test_a_bad_rule_is_an_error_with_its_place() -> None:
+    data = {"language": "xx", "groups": {}, "kinds": {"weapon": {"certain": ["ok", "@nope"]}}}
+    with pytest.raises(TermError) as err:
+        Lexicon.from_data(data)
+    assert err.value.path == ("kinds", "weapon", "certain", 1)
+    assert "@nope" in str(err.value)
+
+
+def test_every_language_is_checked_whatever_the_session_language() -> None:
     lexicons = {
         "nl": Lexicon.build("nl", ["mes"]),
-        "en": Lexicon.build("en", ["knife"]),
-        "tr": Lexicon.build("tr", ["bıçak"]),
+        "tr": Lexicon.build("tr", ["bıçak*"]),
     }
-    assert in_danger("bıçak", lexicons, ("tr", "nl", "en"))
-    assert in_danger("knife", lexicons, ("tr", "nl", "en"))
-    assert not in_danger("bıçak", lexicons, ("pl", "nl", "en"))
+    found = Detector(lexicons).detect("elinde bicak var", ("nl",))
+    assert found is not None and found.lang == "tr"
 
 
-def test_normalise_keeps_word_boundaries() -> None:
-    assert normalise("  Hé, dáár!  ") == " he daar "
-    assert normalise("أنا") == normalise("انا"), "Arabic alef variants fold together"
+def test_a_huge_message_is_read_at_its_start_and_end() -> None:
+    text = "wurgde " + "hallo " * 20_000 + " zelfmoord"
+    kinds = {m.rule.tag for m in DET.matches(text)}
+    assert kinds == {"strangling", "suicide"}
+
+
+# ----------------------------------------------------------------- the shipped lexicons
+def shipped() -> Detector:
+    loaded = load(ROOT / "dialogues")
+    assert not [p for p in loaded.problems if p.severity == "error"], loaded.problems
+    return Detector(loaded.lexicons)
+
+
+def eval_lines() -> dict[str, dict[str, list[object]]]:
+    out = {}
+    for path in sorted(EVAL.glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        out[data["language"]] = data
+    return out
+
+
+def test_every_language_has_an_evaluation_set_and_a_lexicon() -> None:
+    langs = {p.stem for p in DANGER.glob("*.yaml")}
+    sets = eval_lines()
+    assert set(sets) == langs
+    for lang, data in sets.items():
+        assert len(data["danger"]) >= 40, lang
+        assert len(data["lookalike"]) >= 30, lang
+
+
+def test_no_evaluation_line_is_copied_into_a_lexicon() -> None:
+    """The held-out lines stay held out: not as a rule, an example, or a long stretch."""
+    lexicon_texts: list[str] = []
+    for path in DANGER.glob("*.yaml"):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        lexicon_texts += [*data.get("possible_examples", []), *data.get("must_not_match", [])]
+        for spec in data["kinds"].values():
+            lexicon_texts += [*spec.get("certain", []), *spec.get("possible", [])]
+            lexicon_texts += spec.get("examples", [])
+    shingles = {s for t in lexicon_texts for s in _shingles(t)}
+    for lang, data in eval_lines().items():
+        lines = [d["text"] for d in data["danger"]] + list(data["lookalike"])  # type: ignore[index, union-attr]
+        for line in lines:
+            assert not (_shingles(line) & shingles), f"{lang}: evaluation line copied: {line}"
+            assert normalise(line) not in {normalise(t) for t in lexicon_texts}, line
+
+
+def _shingles(text: str, n: int = 5) -> set[tuple[str, ...]]:
+    words = normalise(text).split()
+    if len(words) < n:
+        return {tuple(words)} if len(words) >= 3 else set()
+    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
+
+
+def test_held_out_recall_and_false_alarms_do_not_fall_back() -> None:
+    """A floor under what bench/danger.py reports, so that a lexicon edit cannot quietly undo
+    it. The targets themselves (>= 95% / <= 10%) are printed by the bench."""
+    detector = shipped()
+    opened = total = false = looks = 0
+    for lang, data in eval_lines().items():
+        for item in data["danger"]:
+            found = detector.detect(item["text"], (lang,))  # type: ignore[index]
+            opened += found is not None and found.certain
+            total += 1
+        for text in data["lookalike"]:
+            found = detector.detect(text, (lang,))  # type: ignore[arg-type]
+            false += found is not None and found.certain
+            looks += 1
+    assert opened / total >= 0.90, f"recall {opened}/{total}"
+    assert false / looks <= 0.12, f"false alarms {false}/{looks}"

@@ -220,6 +220,19 @@ class FakeTelegram:
         }
         return self._push({"callback_query": query})
 
+    def edit(self, chat_id: int, message_id: int, text: str, lang: str | None = "nl") -> int:
+        """The resident edits a message they sent: Telegram sends an `edited_message` update."""
+        chat = self.chat(chat_id)
+        msg = chat.messages[message_id]
+        msg.text = text
+        body = {
+            **self._message_dict(chat, msg),
+            "text": text,
+            "edit_date": int(self.now()),
+            "from": self._user(chat, lang),
+        }
+        return self._push({"edited_message": body})
+
     def add_to_group(self, chat_id: int, lang: str | None = "nl") -> int:
         chat = self.chat(chat_id, "group", lang)
         member = {

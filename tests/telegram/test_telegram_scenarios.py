@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections import deque
 
+import pytest
+
 from bot.engine.engine import Engine
 from tests.telegram.conftest import Harness
 
@@ -81,10 +83,59 @@ async def test_full_path_to_veilig_thuis_by_typing(tg: Harness, engine: Engine) 
 
 async def test_danger_phrase_opens_the_urgent_screen(tg: Harness, engine: Engine) -> None:
     await tg.say(CHAT, "/start")
-    await tg.say(CHAT, "hij heeft een mes")
+    await tg.say(CHAT, "hij heeft een mes gepakt en bedreigt me")
     session = await tg.session(CHAT)
     assert session is not None and session.node == engine.dialogue.danger_node
     assert tg.runner.metrics.counts["telegram_sent_urgent"] == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "why"),
+    [
+        ("hij kneep mijn keel dicht", "strangling", "112 first"),
+        ("mijn vader slaat de kinderen", "child", "112, then Veilig Thuis"),
+        ("ik wil niet meer leven", "suicide", "113 first"),
+        ("hij heeft me verkracht", "sexual", "Centrum Seksueel Geweld"),
+        ("mijn ouders willen me in de zomer in het buitenland uithuwelijken", "abroad", "VT"),
+        ("er ligt een mes", "possible", "only the calm question"),
+    ],
+)
+async def test_each_kind_of_danger_opens_its_own_screen_urgently(
+    tg: Harness, engine: Engine, text: str, kind: str, why: str
+) -> None:
+    await tg.say(CHAT, "/start")
+    await tg.say(CHAT, text)
+    session = await tg.session(CHAT)
+    expected = engine.dialogue.danger_screens.get(kind, engine.dialogue.danger_node)
+    assert session is not None and session.node == expected, why
+    assert tg.runner.metrics.counts["telegram_sent_urgent"] == 1, why
+    assert "112" in (tg.fake.bot_messages(CHAT)[-1].text or "")
+
+
+async def test_an_edit_that_adds_danger_opens_the_screen_and_a_plain_edit_gets_no_reply(
+    tg: Harness, engine: Engine
+) -> None:
+    await tg.say(CHAT, "/start")
+    await tg.say(CHAT, "hallo")
+    mine = [m for m in tg.fake.chats[CHAT].messages.values() if not m.from_bot][-1]
+    before = len(tg.fake.bot_messages(CHAT))
+    await tg.fake.handled(tg.fake.edit(CHAT, mine.id, "hallo, hoe gaat het"))
+    assert len(tg.fake.bot_messages(CHAT)) == before
+    await tg.fake.handled(tg.fake.edit(CHAT, mine.id, "hallo, hij heeft me net gewurgd"))
+    session = await tg.session(CHAT)
+    assert session is not None and session.node == engine.dialogue.danger_node
+    assert tg.runner.metrics.counts["telegram_sent_urgent"] == 1
+
+
+async def test_danger_in_another_language_is_answered_in_the_session_language_with_an_offer(
+    tg: Harness, engine: Engine
+) -> None:
+    await tg.say(CHAT, "/start", lang="nl")
+    await tg.say(CHAT, "kocam beni dovuyor", lang="nl")
+    screen = tg.fake.bot_messages(CHAT)[-1]
+    assert "Bel nu 112" in (screen.text or ""), "answered in Dutch, the session language"
+    buttons = [b["callback_data"] for row in screen.markup["inline_keyboard"] for b in row]  # type: ignore[index]
+    assert "lang.tr" in buttons
 
 
 async def test_forged_or_stale_callback_data_gets_a_calm_reply(tg: Harness, engine: Engine) -> None:
@@ -129,7 +180,7 @@ async def test_a_danger_phrase_in_a_photo_caption_is_answered_urgently(
     tg: Harness, engine: Engine
 ) -> None:
     await tg.say(CHAT, "/start")
-    await tg.fake.handled(tg.fake.photo(CHAT, caption="hij heeft een mes"))
+    await tg.fake.handled(tg.fake.photo(CHAT, caption="hij bedreigt me met een mes"))
     session = await tg.session(CHAT)
     assert session is not None and session.node == engine.dialogue.danger_node
     assert tg.runner.metrics.counts["telegram_sent_urgent"] == 1

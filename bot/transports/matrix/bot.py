@@ -304,6 +304,8 @@ class MatrixBot:
         """The engine input for an event, and a language hint for a first message."""
         if incoming.kind == "unsupported":
             return i.Unsupported(incoming.text, incoming.caption), None
+        if incoming.kind == "edit":
+            return i.Edited(incoming.text), None
         text = incoming.text
         session = await self.runner.store.load(key, self._now())
         hint = guess(text, self.catalogs.languages, self.catalogs.native_name)

@@ -58,7 +58,7 @@ def _linked(msg: Message, paragraph: str) -> str:
 class Incoming:
     """What a resident's event is: text (with its words) or something the bot does not read."""
 
-    kind: str  # "text" | "unsupported" | "ignore"
+    kind: str  # "text" | "edit" | "unsupported" | "ignore"
     text: str = ""
     caption: str | None = None  # text sent with a file or image (checked for danger words)
 
@@ -71,11 +71,13 @@ def classify(source: Mapping[str, Any]) -> Incoming:
         return Incoming("unsupported", "sticker")
     if etype != "m.room.message" or not isinstance(body, Mapping):
         return Incoming("ignore")
-    if isinstance(body.get("m.new_content"), Mapping):
+    edited = isinstance(body.get("m.new_content"), Mapping)
+    if edited:
         body = body["m.new_content"]
     msgtype = body.get("msgtype")
     if msgtype in TEXT_TYPES:
-        return Incoming("text", strip_reply(str(body.get("body", ""))))
+        # An edit is read again for danger only (see inputs.Edited).
+        return Incoming("edit" if edited else "text", strip_reply(str(body.get("body", ""))))
     if isinstance(msgtype, str):
         # Since Matrix 1.10 a media event's body is a caption when a separate filename is given.
         name, caption = body.get("filename"), body.get("body")
@@ -106,6 +108,6 @@ def entry_code(text: str, codes: Mapping[str, str]) -> str | None:
 def to_input(text: str, choices: tuple[Button, ...], node: str | None) -> i.Input:
     """A number picks one of the last choices shown; anything else is free text."""
     word = text.strip().rstrip(".")
-    if word.isdigit() and 1 <= int(word) <= len(choices):
+    if word.isdecimal() and 1 <= int(word) <= len(choices):
         return i.Choice(choices[int(word) - 1].id, node)
     return i.Text(text)

@@ -106,12 +106,19 @@ class Adapter:
             await self._callback(update.callback_query, chat.id)
         elif update.message is not None:
             await self._message(update.message, chat.id)
-        # edited messages, reactions and the like are left alone on purpose
+        elif update.edited_message is not None:
+            await self._message(update.edited_message, chat.id, edited=True)
+        # reactions and the like are left alone on purpose
 
-    async def _message(self, message: TgMessage, chat_id: int) -> None:
+    async def _message(self, message: TgMessage, chat_id: int, edited: bool = False) -> None:
         inp = to_input(message)
         if inp is None:
             return
+        if edited:  # read again for danger only; an edit without danger gets no reply
+            typed = inp.text if isinstance(inp, i.Text) else getattr(inp, "caption", None)
+            if not typed:
+                return
+            inp = i.Edited(typed)
         key = self.runner.key(PLATFORM, chat_id)
         await self.trail.add(key, [str(message.message_id)], self._now())
         if isinstance(inp, i.Unsupported) and inp.kind in REVEALING:

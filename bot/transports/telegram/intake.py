@@ -32,7 +32,13 @@ from bot.store.trail import UpdateLog
 log = logging.getLogger(__name__)
 HANDLE_LIMIT = 300.0  # seconds one update may take once its turn has come (retries included)
 RECENT = 1024  # answered update ids kept in memory, so a page fetched again skips them cheaply
-ALLOWED_UPDATES = ("message", "callback_query", "my_chat_member", "channel_post")
+ALLOWED_UPDATES = (
+    "message",
+    "edited_message",
+    "callback_query",
+    "my_chat_member",
+    "channel_post",
+)
 PAGE = 100  # getUpdates returns at most this many
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 

@@ -120,8 +120,8 @@ class TelegramBot:
         self._maintenance: asyncio.Task[None] | None = None
 
     def _urgent(self, update: Update) -> bool:
-        """A text (or caption) with a danger phrase, in the sender's language, Dutch or English."""
-        msg = update.message
+        """A text, caption or edit that may mean danger, in any language."""
+        msg = update.message or update.edited_message
         if msg is None or not (typed := msg.text or msg.caption):
             return False
         lang = self.runner.negotiate(msg.from_user.language_code if msg.from_user else None)
