@@ -107,8 +107,17 @@ def cmd_danger(args: argparse.Namespace, settings: Settings) -> int:
     if errors(loaded.problems):
         raise ContentError(loaded.problems)
     detector = Detector(loaded.lexicons)
-    for text in args.text:
-        found = detector.detect(text, (args.lang,))
+    texts = list(args.text)
+    if args.unlisted:  # the examples found only because they are listed
+        texts += [
+            t
+            for lex in loaded.lexicons.values()
+            for ex in lex.examples.values()
+            for t in ex
+            if not (d := detector.detect(t, (lex.lang,), unlisted=True)) or not d.certain
+        ]
+    for text in texts:
+        found = detector.detect(text, (args.lang,), unlisted=args.unlisted)
         if found is None:
             print(f"{text!r}: nothing (routing and the fallback decide)")
             continue
@@ -204,7 +213,12 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--format", choices=["text", "json"], default="text")
     c.set_defaults(func=cmd_check)
     c = sub.add_parser("danger", help="show what a line triggers in the danger words")
-    c.add_argument("text", nargs="+", help="one or more lines, each in quotes")
+    c.add_argument("text", nargs="*", help="one or more lines, each in quotes")
+    c.add_argument(
+        "--unlisted",
+        action="store_true",
+        help="also list the examples that are recognised only because they are listed",
+    )
     c.add_argument("--lang", default="nl", help="the conversation's language (breaks ties)")
     c.set_defaults(func=cmd_danger)
     c = sub.add_parser("chat", help="talk to the bot in the terminal")

@@ -9,7 +9,7 @@ from bot.content.loader import Loaded, load
 from bot.content.problems import Problem
 from bot.content.yamlsrc import Source
 from bot.engine.model import Dialogue
-from bot.engine.safety import Detector, Lexicon
+from bot.engine.safety import Danger, Detector, Lexicon
 from bot.engine.text import phone_numbers, placeholders
 from bot.engine.translate import SourceOnly, Translator
 from bot.engine.validate import MAX_LABEL, validate
@@ -68,34 +68,51 @@ def _findings(
 
 
 def _lexicon_examples(loaded: Loaded) -> list[Problem]:
-    """The examples in each danger file hold, checked with every language's rules at once
-    (as a resident's message is): each kind's examples open that kind's screen, the
-    possible_examples only ask, and must_not_match lines do neither."""
+    """The examples in each danger file hold, with every language's rules and examples at
+    once (as a resident's message is read): each kind's examples open that kind's screen,
+    possible_examples only ask, must_not_match lines do neither. A warning counts the
+    examples that are recognised only because they are listed themselves."""
     out = []
     detector = Detector(loaded.lexicons)
+    screens = loaded.dialogue.danger_screens if loaded.dialogue else {}
     for src in loaded.lexicon_sources:
         lex = loaded.lexicons.get(src.data["language"])
         if lex is None:
             continue
+        alone = total = 0
         for kind, texts in lex.examples.items():
             for n, text in enumerate(texts):
-                kinds = {m.rule.tag for m in detector.matches(text) if m.rule.certain}
-                if kind not in kinds:
+                found = detector.detect(text, (lex.lang,))
+                total += 1
+                alone += not _opens(detector.detect(text, (lex.lang,), unlisted=True))
+                ruled = {m.rule.tag for m in detector.matches(text) if m.rule.certain}
+                same = found is not None and screens.get(found.kind) == screens.get(kind)
+                if not (_opens(found) and (same or kind in ruled)):
                     got = _describe(detector, text)
                     msg = f"'{text}' must open the {kind} screen, but {got}"
                     out.append(
                         _lex_problem("danger_miss", msg, src, ("kinds", kind, "examples", n))
                     )
         for n, text in enumerate(lex.possible_examples):
-            found = detector.detect(text)
+            found = detector.detect(text, (lex.lang,))
             if found is None or found.certain:
                 msg = f"'{text}' must only ask whether the resident is in danger, but {_describe(detector, text)}"
                 out.append(_lex_problem("danger_possible", msg, src, ("possible_examples", n)))
         for n, text in enumerate(lex.must_not_match):
-            if detector.detect(text) is not None:
+            if detector.detect(text, (lex.lang,)) is not None:
                 msg = f"'{text}' must not look like danger, but {_describe(detector, text)}"
                 out.append(_lex_problem("danger_false_alarm", msg, src, ("must_not_match", n)))
+        if alone:
+            msg = (
+                f"{alone} of {total} examples are recognised only because they are listed: "
+                "add rules or more examples like them (vrede danger --unlisted shows which)"
+            )
+            out.append(Problem("warning", "danger_examples_alone", msg, src.file, 1))
     return out
+
+
+def _opens(found: Danger | None) -> bool:
+    return found is not None and found.certain
 
 
 def _describe(detector: Detector, text: str) -> str:

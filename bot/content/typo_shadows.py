@@ -31,10 +31,10 @@ def shadows(detector: Detector, words: list[str]) -> list[str]:
         word = normalise(raw).strip()
         if len(word) < 4 or " " in word:
             continue
-        typos = matcher._typos(word)  # noqa: SLF001 (a tool of the same package)
+        typos = matcher._typos(word)
         if not typos:
             continue
-        direct = matcher._lookup(word) - typos  # noqa: SLF001
+        direct = matcher._lookup(word) - typos
         if direct:
             continue
         if all(a.text[:SAME_START] != word[:SAME_START] for a in typos):

@@ -82,7 +82,7 @@ class Engine:
         """Input without a session (expired, erased, or a first message without /start)."""
         fresh = self._new(None, None, int(now.timestamp()))
         danger = self._danger(fresh, _typed(inp))
-        if danger is not None and danger.certain:
+        if danger is not None and danger.certain and danger.by_rule:
             return self._alarm(fresh, danger, now)
         if isinstance(inp, i.Edited):
             return self._alarm(fresh, danger, now) if danger else Turn(None, ())
@@ -119,7 +119,7 @@ class Engine:
 
     def _text(self, s: Session, raw: str, now: dt.datetime) -> Turn:
         danger = self._danger(s, raw)
-        if danger is not None and danger.certain:
+        if danger is not None and danger.certain and danger.by_rule:
             return self._alarm(s, danger, now)
         norm = normalise(clean(raw, ROUTE_WINDOW))
         if s.screen == LANGUAGE_SCREEN and (lang := self._match_language(norm)):
@@ -129,7 +129,9 @@ class Engine:
         if s.screen is None and (option := self._match_option(s, norm)):
             return self._follow(s, option, now)
         if danger is not None and s.node != self.danger_screen(danger):
-            return self._alarm(s, danger, now)  # only possibly danger: ask, calmly
+            # Like an example line (a typed option or command wins), or only possibly
+            # danger: then ask, calmly.
+            return self._alarm(s, danger, now)
         return self._again(s, now, "not_understood")
 
     def _choice(self, s: Session, choice: i.Choice, now: dt.datetime) -> Turn:

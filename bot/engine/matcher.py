@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from bot.engine.terms import NEGATION_REACH, PHRASE_GAP, WINDOW, Atom, Rule, Term
+from bot.engine.terms import NEGATION_REACH, PHRASE_GAP, WINDOW, Atom, Rule
 
 CACHE_LIMIT = 50_000  # words remembered with their atoms (a few MB at most)
 LONGEST_WORD = 40  # longer "words" (a pasted link, a key mash) are only looked up whole
@@ -52,6 +52,19 @@ def one_typo(a: str, b: str) -> bool:
     return longer[i + 1 :] == shorter[i:]
 
 
+@dataclass(frozen=True)
+class _Compiled:
+    """A rule with its atoms as numbers: what `find` works on (hashing Atoms is slow).
+
+    Per term: its alternatives grouped by their first atom, so that only alternatives whose
+    first word occurs in the message are looked at (a group may have hundreds of members).
+    """
+
+    rule: Rule
+    terms: tuple[dict[int, tuple[tuple[int, ...], ...]], ...]
+    negatable: tuple[bool, ...]
+
+
 class Matcher:
     """Rules compiled into one index. Immutable after construction except its memo."""
 
@@ -69,12 +82,35 @@ class Matcher:
         self._maps: dict[str, dict[str, set[Atom]]] = defaultdict(lambda: defaultdict(set))
         self._lengths: dict[str, set[int]] = defaultdict(set)
         self._typo_stems: set[int] = set()
-        self._by_atom: dict[Atom, list[int]] = defaultdict(list)
-        for index, rule in enumerate(self.rules):
-            for atom in {a for t in rule.terms for alt in t.alternatives for a in alt}:
-                self._add(atom)
-                self._by_atom[atom].append(index)
-        self._memo: dict[str, frozenset[Atom]] = {}
+        self._ids: dict[Atom, int] = {}
+        # first atom of a term's alternative -> (rule index, term index)
+        self._firsts: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        self._groups: dict[int, dict[int, tuple[tuple[int, ...], ...]]] = {}
+        self._compiled = [self._compile(index, rule) for index, rule in enumerate(self.rules)]
+        del self._groups
+        self._memo: dict[str, frozenset[int]] = {}
+
+    def _compile(self, index: int, rule: Rule) -> _Compiled:
+        terms: list[dict[int, tuple[tuple[int, ...], ...]]] = []
+        for term in rule.terms:
+            compiled = self._groups.get(id(term.alternatives))
+            if compiled is None:  # a group shared by many rules is compiled once
+                by_first: dict[int, list[tuple[int, ...]]] = defaultdict(list)
+                for alt in term.alternatives:
+                    ids = tuple(self._id(a) for a in alt)
+                    by_first[ids[0]].append(ids)
+                compiled = {first: tuple(alts) for first, alts in by_first.items()}
+                self._groups[id(term.alternatives)] = compiled
+            for first in compiled:
+                self._firsts[first].append((index, len(terms)))
+            terms.append(compiled)
+        return _Compiled(rule, tuple(terms), tuple(t.negatable for t in rule.terms))
+
+    def _id(self, atom: Atom) -> int:
+        if atom not in self._ids:
+            self._ids[atom] = len(self._ids)
+            self._add(atom)
+        return self._ids[atom]
 
     def _add(self, atom: Atom) -> None:
         self._maps[atom.mode][atom.text].add(atom)
@@ -86,13 +122,13 @@ class Matcher:
                 self._typo_stems.update(range(len(atom.text) - 1, len(atom.text) + 2))
 
     # ----------------------------------------------------------------- words
-    def atoms(self, word: str) -> frozenset[Atom]:
-        """Every atom a word matches (memoised; the memo is cleared when it grows too big)."""
+    def atoms(self, word: str) -> frozenset[int]:
+        """The ids of every atom a word matches (memoised; cleared when it grows too big)."""
         found = self._memo.get(word)
         if found is None:
             if len(self._memo) >= CACHE_LIMIT:
                 self._memo.clear()
-            found = self._memo[word] = frozenset(self._lookup(word))
+            found = self._memo[word] = frozenset(self._ids[a] for a in self._lookup(word))
         return found
 
     def _lookup(self, word: str) -> set[Atom]:
@@ -131,28 +167,41 @@ class Matcher:
     # ----------------------------------------------------------------- messages
     def find(self, words: Sequence[str]) -> list[Match]:
         """Every rule that matches the words of one normalised message."""
-        at: dict[Atom, list[int]] = defaultdict(list)
+        at: dict[int, list[int]] = defaultdict(list)
         for pos, word in enumerate(words):
             for atom in self.atoms(word):
                 at[atom].append(pos)
         if not at:
             return []
-        candidates = {i for atom in at for i in self._by_atom[atom]}
+        # A rule is looked at only when each of its terms has its first word in the message.
+        seen: dict[int, set[int]] = defaultdict(set)
+        for atom in at:
+            for index, term in self._firsts.get(atom, ()):
+                seen[index].add(term)
         found = []
-        for index in sorted(candidates):
-            rule = self.rules[index]
-            span = self._span(rule, words, at)
-            if span is not None:
-                found.append(Match(rule, *span))
+        for index in sorted(seen):
+            rule = self._compiled[index]
+            if len(seen[index]) == len(rule.terms):
+                span = self._span(rule, words, at)
+                if span is not None:
+                    found.append(Match(rule.rule, *span))
         return found
 
     def _span(
-        self, rule: Rule, words: Sequence[str], at: Mapping[Atom, list[int]]
+        self, rule: _Compiled, words: Sequence[str], at: Mapping[int, list[int]]
     ) -> tuple[int, int] | None:
         """Where all terms of a rule occur within WINDOW words, or None."""
         places = []
-        for term in rule.terms:
-            spots = self._places(rule.lang, term, words, at)
+        for alts, negatable in zip(rule.terms, rule.negatable, strict=True):
+            spots = [
+                p
+                for first in alts.keys() & at.keys()
+                for alt in alts[first]
+                for p in at[first]
+                if len(alt) == 1 or _run_follows(alt, p, at)
+            ]
+            if spots and negatable:
+                spots = self._not_negated(rule.rule.lang, spots, words)
             if not spots:
                 return None
             places.append(spots)
@@ -162,24 +211,13 @@ class Matcher:
                 return min(chosen), max(chosen)
         return None
 
-    def _places(
-        self, lang: str, term: Term, words: Sequence[str], at: Mapping[Atom, list[int]]
-    ) -> list[int]:
-        """Positions where a term starts (any alternative), minus negated ones."""
-        spots: list[int] = []
-        for alt in term.alternatives:
-            for pos in at.get(alt[0], ()):
-                if _run_follows(alt, pos, at):
-                    spots.append(pos)
-        if term.negatable and spots:
-            nots = self._negations.get(lang, frozenset())
-            spots = [
-                p for p in spots if not nots.intersection(words[max(0, p - NEGATION_REACH) : p])
-            ]
-        return spots
+    def _not_negated(self, lang: str, spots: list[int], words: Sequence[str]) -> list[int]:
+        """The positions without a negation word up to NEGATION_REACH words before them."""
+        nots = self._negations.get(lang, frozenset())
+        return [p for p in spots if nots.isdisjoint(words[max(0, p - NEGATION_REACH) : p])]
 
 
-def _run_follows(alt: tuple[Atom, ...], pos: int, at: Mapping[Atom, list[int]]) -> bool:
+def _run_follows(alt: tuple[int, ...], pos: int, at: Mapping[int, list[int]]) -> bool:
     """True when the atoms after the first follow it in order, each within PHRASE_GAP words."""
     for atom in alt[1:]:
         nxt = [p for p in at.get(atom, ()) if pos < p <= pos + 1 + PHRASE_GAP]

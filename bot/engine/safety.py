@@ -10,20 +10,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
+from bot.engine.likeness import Example, Likeness, Nearest
 from bot.engine.matcher import Match, Matcher
-from bot.engine.terms import Rule, TermError, parse_rule
+from bot.engine.terms import Atom, Rule, TermError, parse_rule
 from bot.engine.text import normalise
 
 # The kinds of danger, most urgent first: when one message has several, the first one wins.
 KINDS: tuple[str, ...] = (
+    "child",  # 112 first as well, then Veilig Thuis for the child
     "strangling",
     "weapon",
     "kill_threat",
     "fire",
     "at_door",
-    "child",
     "sexual",
     "beating",
     "locked_in",
@@ -32,8 +34,15 @@ KINDS: tuple[str, ...] = (
     "general",
 )
 MAX_CHARS = 20_000  # a longer message is read in its first and last parts (see `detect`)
+# How alike (0-1) a message must be to an example line: to open its kind's screen, or to ask.
+SURE = 0.35
+MAYBE = 0.25
+MIN_WORDS = 3  # shorter texts ("Veilig Thuis", "mijn kinderen") are judged by rules alone
+LIKENESS_CHARS = (600, 300)  # a long message is compared on its start and its end
+MEMO = 20_000  # detections remembered by text (greetings and numbers repeat all day)
 
 
+@lru_cache(maxsize=65_536)
 def fold(text: str) -> str:
     """How lexicon words are normalised: exactly like a resident's message."""
     return normalise(text).strip()
@@ -47,6 +56,7 @@ class Danger:
     certain: bool
     lang: str
     rule: str = field(compare=False, default="")
+    by_rule: bool = True  # False: found because the text is like an example line
 
 
 @dataclass(frozen=True)
@@ -68,11 +78,13 @@ class Lexicon:
         groups = data.get("groups") or {}
         rules: list[Rule] = []
         examples: dict[str, tuple[str, ...]] = {}
+        parsed: dict[str, tuple[tuple[Atom, ...], ...]] = {}
         for kind, spec in (data.get("kinds") or {}).items():
             for level in ("certain", "possible"):
                 for n, text in enumerate(spec.get(level) or ()):
                     try:
-                        rules.append(parse_rule(lang, text, kind, groups, fold, level == "certain"))
+                        certain = level == "certain"
+                        rules.append(parse_rule(lang, text, kind, groups, fold, certain, parsed))
                     except TermError as err:
                         where = ("kinds", kind, level, n)
                         raise TermError(f"{kind} rule '{text}': {err}", where) from None
@@ -95,10 +107,15 @@ class Lexicon:
 
 
 class Detector:
-    """All lexicons in one matcher. Deterministic; safe to share between conversations."""
+    """All lexicons in one matcher, and all their example lines in one likeness index.
+
+    Deterministic; safe to share between conversations.
+    """
 
     def __init__(self, lexicons: Mapping[str, Lexicon]) -> None:
         self.lexicons = dict(lexicons)
+        self.likeness = Likeness(_examples(lexicons.values()))
+        self._memo: dict[tuple[str, tuple[str, ...]], Danger | None] = {}
         rules = [r for lex in lexicons.values() for r in lex.rules]
         negations = {lang: lex.negations for lang, lex in lexicons.items()}
         not_typos = [w for lex in lexicons.values() for w in lex.not_typos]
@@ -110,21 +127,73 @@ class Detector:
             text = text[: MAX_CHARS // 2] + " " + text[-MAX_CHARS // 2 :]
         return self.matcher.find(normalise(text).split())
 
-    def detect(self, text: str, prefer: Sequence[str] = ()) -> Danger | None:
-        """The most urgent danger in a text, or None. `prefer` ranks languages on a tie."""
-        found = self.matches(text)
-        if not found:
-            return None
+    def detect(
+        self, text: str, prefer: Sequence[str] = (), unlisted: bool = False
+    ) -> Danger | None:
+        """The most urgent danger in a text, or None. `prefer` ranks languages on a tie.
+
+        A certain rule wins. Otherwise the example line most like the text decides: a danger
+        example opens its kind's screen when very alike and asks when fairly alike; a harmless
+        look-alike that is very alike silences a weak rule ("het mes ligt in de la").
+        `unlisted`: as if the text were not itself an example line (for `vrede check`).
+        """
+        if unlisted:
+            return self._detect(text, prefer, skip=text)
+        key = (text, tuple(prefer))
+        if key in self._memo:
+            return self._memo[key]
+        if len(self._memo) >= MEMO:
+            self._memo.clear()
+        found = self._memo[key] = self._detect(text, prefer)
+        return found
+
+    def _detect(self, text: str, prefer: Sequence[str], skip: str | None = None) -> Danger | None:
+        matches = self.matches(text)
         order = {lang: i for i, lang in enumerate(prefer)}
-        best = min(
-            found,
-            key=lambda m: (
-                not m.rule.certain,
-                _rank(m.rule.tag),
-                order.get(m.rule.lang, len(order)),
-            ),
-        )
-        return Danger(best.rule.tag, best.rule.certain, best.rule.lang, best.rule.label)
+        best = min(matches, key=lambda m: _order(m, order), default=None)
+        if best is not None and best.rule.certain:
+            return _danger(best)
+        near = self.nearest(text, skip) if len(text.split()) >= MIN_WORDS else None
+        if near is not None and near.score >= SURE:
+            if near.example.kind is None:
+                return None
+            certain = near.example.certain
+            return Danger(near.example.kind, certain, near.example.lang, _like(near), False)
+        if best is not None:
+            return _danger(best)
+        if near is not None and near.example.kind is not None and near.score >= MAYBE:
+            return Danger(near.example.kind, False, near.example.lang, _like(near), False)
+        return None
+
+    def nearest(self, text: str, skip: str | None = None) -> Nearest | None:
+        """The example line most like a text (a long text: its start and its end)."""
+        head, tail = LIKENESS_CHARS
+        if len(text) > head + tail:
+            text = text[:head] + " " + text[-tail:]
+        return self.likeness.nearest(text, skip)
+
+
+def _order(m: Match, order: Mapping[str, int]) -> tuple[bool, int, int]:
+    return (not m.rule.certain, _rank(m.rule.tag), order.get(m.rule.lang, len(order)))
+
+
+def _danger(m: Match) -> Danger:
+    return Danger(m.rule.tag, m.rule.certain, m.rule.lang, m.rule.label)
+
+
+def _like(near: Nearest) -> str:
+    return f"like the example '{near.example.text}' ({near.score:.2f})"
+
+
+def _examples(lexicons: Iterable[Lexicon]) -> list[Example]:
+    """Every example line of every lexicon: danger kinds, and look-alikes as harmless."""
+    out = []
+    for lex in lexicons:
+        for kind, texts in lex.examples.items():
+            out += [Example(t, kind, lex.lang) for t in texts]
+        out += [Example(t, None, lex.lang) for t in lex.must_not_match]
+        out += [Example(t, "general", lex.lang, False) for t in lex.possible_examples]
+    return out
 
 
 def _rank(kind: str) -> int:

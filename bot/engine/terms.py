@@ -93,18 +93,25 @@ def parse_rule(
     groups: Mapping[str, Sequence[str]],
     fold: Callable[[str], str],
     certain: bool = True,
+    parsed: dict[str, tuple[tuple[Atom, ...], ...]] | None = None,
 ) -> Rule:
-    """A rule `term + term`; a `@group` term matches any member of the group."""
+    """A rule `term + term`; a `@group` term matches any member of the group.
+
+    `parsed` memoises groups across the rules of one lexicon (a group is read once).
+    """
+    parsed = {} if parsed is None else parsed
     terms = []
     for part in text.split(" + "):
         part = part.strip()
         negatable = part.startswith("~")
         name = part.lstrip("~").strip()
         if name.startswith("@"):
-            members = groups.get(name[1:])
-            if not members:
-                raise TermError(f"unknown or empty group '{name}'")
-            alts = tuple(parse_run(m.lstrip("~"), fold) for m in members)
+            if name not in parsed:
+                members = groups.get(name[1:])
+                if not members or not all(isinstance(m, str) for m in members):
+                    raise TermError(f"unknown or empty group '{name}'")
+                parsed[name] = tuple(parse_run(m.lstrip("~"), fold) for m in members)
+            alts = parsed[name]
         else:
             alts = (parse_run(name, fold),)
         terms.append(Term(alts, negatable))

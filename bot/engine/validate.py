@@ -312,8 +312,8 @@ def _labels(d: Dialogue, lexicons: Mapping[str, Lexicon]) -> Iterator[Finding]:
                     node.id,
                 )
             leads_to_danger = opt.action == "danger" or opt.goto in screens
-            found = detector.detect(opt.label)
-            if not leads_to_danger and found is not None and found.certain:
+            certain = any(m.rule.certain for m in detector.matches(opt.label))
+            if not leads_to_danger and certain:
                 yield Finding(
                     "error",
                     "label_collision",

@@ -1,0 +1,108 @@
+"""Lines like the maintainers' examples: the second way danger is recognised.
+
+Rules (terms.py) are precise but only know the words someone wrote down. This finds the
+example line most like a message, by shared letter sequences (3 to 5 letters inside words,
+weighted by how rare they are: TF-IDF with cosine similarity). It needs no model and no
+training step: the index is the example lines in dialogues/danger/, built at start-up and
+deterministic. It copes with inflections, typos, compounds and transliteration variants
+because those share most letter sequences, and it learns a paraphrase the moment a maintainer
+adds an example line like it. Look-alike lines (`must_not_match`) are in the index too: a
+message nearest to a harmless line is not taken for danger.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from bot.engine.text import normalise
+
+GRAMS = (3, 4, 5)  # lengths of the letter sequences compared
+COMMON = 0.04  # sequences in more than this share of the lines are skipped when searching
+MAX_GRAMS = 400  # a message is compared on at most this many sequences (about 100 words)
+SHORTLIST = 8  # examples found through rare sequences, then compared on all of them
+
+
+@dataclass(frozen=True)
+class Example:
+    """One example line: its text, its kind (None for a harmless look-alike), its language."""
+
+    text: str
+    kind: str | None
+    lang: str
+    certain: bool = True  # False: a line that should only make the bot ask
+
+
+@dataclass(frozen=True)
+class Nearest:
+    """The example most like a message, and how alike they are (0 to 1)."""
+
+    example: Example
+    score: float
+
+
+def grams(text: str) -> Counter[str]:
+    """The letter sequences of a text, each word padded with a space on both sides."""
+    out: Counter[str] = Counter()
+    for word in normalise(text).split():
+        padded = f" {word} "
+        for n in GRAMS:
+            for i in range(len(padded) - n + 1):
+                out[padded[i : i + n]] += 1
+    return out
+
+
+class Likeness:
+    """An index of example lines; `nearest` finds the line most like a text."""
+
+    def __init__(self, examples: Iterable[Example]) -> None:
+        self.examples = tuple(examples)
+        counts = [grams(e.text) for e in self.examples]
+        df: Counter[str] = Counter(g for c in counts for g in c)
+        total = len(counts)
+        self._idf = {g: math.log((total + 1) / (n + 1)) + 1 for g, n in df.items()}
+        self._unseen = math.log(total + 1) + 1
+        common = max(2, int(COMMON * total))
+        self._vectors = [self._vector(c) for c in counts]
+        self._postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for index, vector in enumerate(self._vectors):
+            for g, w in vector.items():
+                if df[g] <= common:
+                    self._postings[g].append((index, w))
+
+    def _vector(self, counts: Counter[str]) -> dict[str, float]:
+        weights = {g: (1 + math.log(n)) * self._idf.get(g, self._unseen) for g, n in counts.items()}
+        norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+        return {g: w / norm for g, w in weights.items()}
+
+    def nearest(self, text: str, skip: str | None = None) -> Nearest | None:
+        """The most alike example, or None when nothing is shared.
+
+        `skip` leaves out example lines with that text: `vrede check` asks whether a line
+        would be recognised if it were not an example itself.
+        """
+        counts = grams(text)
+        if len(counts) > MAX_GRAMS:
+            counts = Counter(dict(counts.most_common(MAX_GRAMS)))
+        query = self._vector(counts)
+        # Rare sequences find the candidates quickly; the full comparison then decides, so
+        # that a line is always most like itself (common words such as "niet" count there).
+        rough: dict[int, float] = defaultdict(float)
+        for g, w in query.items():
+            for index, weight in self._postings.get(g, ()):
+                rough[index] += w * weight
+        shortlist = sorted(rough, key=lambda k: (-rough[k], k))[:SHORTLIST]
+        scores = {k: _dot(query, self._vectors[k]) for k in shortlist}
+        if skip is not None:
+            scores = {k: v for k, v in scores.items() if self.examples[k].text != skip}
+        if not scores:
+            return None
+        best = max(scores, key=lambda k: (scores[k], -k))
+        return Nearest(self.examples[best], scores[best])
+
+
+def _dot(a: dict[str, float], b: dict[str, float]) -> float:
+    small, large = (a, b) if len(a) <= len(b) else (b, a)
+    return sum(w * large.get(g, 0.0) for g, w in small.items())
