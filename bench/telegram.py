@@ -63,7 +63,7 @@ async def our_bot(fake: FakeTelegram, data: Path) -> AsyncIterator[TelegramBot]:
     loaded = load(ROOT / "dialogues")
     assert loaded.dialogue is not None
     catalogs = Catalogs.load(ROOT / "locales")
-    engine = Engine(loaded.dialogue, catalogs, loaded.lexicons)
+    engine = Engine(loaded.dialogue, catalogs, loaded.lexicons, loaded.detector)
     store = SqliteStore(data / "vrede.sqlite3")
     runner = Runner(engine, store, Keyer(b"bench-secret-0123456789"), catalogs.negotiate)
     bot = TelegramBot(runner, store, Options(fake.token, fake.url, poll_timeout=10))

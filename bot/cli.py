@@ -17,7 +17,6 @@ from bot.content.check import check, startup_errors, trusted_file
 from bot.content.loader import load
 from bot.content.problems import Problem, errors
 from bot.engine.engine import Engine
-from bot.engine.safety import Detector
 from bot.graph import dot, mermaid
 from bot.i18n import roundtrip
 from bot.i18n.catalogs import Catalogs
@@ -68,7 +67,7 @@ def build(settings: Settings, persistent: bool = True, example_people: bool = Fa
     problems = startup_errors(loaded, catalogs, dt.date.today())
     if problems or loaded.dialogue is None:
         raise ContentError(problems)
-    engine = Engine(loaded.dialogue, catalogs, loaded.lexicons)
+    engine = Engine(loaded.dialogue, catalogs, loaded.lexicons, loaded.detector)
     ttl = int(settings.ttl_hours * 3600)
     if persistent:
         secret = load_secret(settings.secret, settings.data_dir)
@@ -106,7 +105,7 @@ def cmd_danger(args: argparse.Namespace, settings: Settings) -> int:
     loaded = load(settings.dialogues)
     if errors(loaded.problems):
         raise ContentError(loaded.problems)
-    detector = Detector(loaded.lexicons)
+    detector = loaded.detector
     texts = list(args.text)
     if args.unlisted:  # the examples found only because they are listed
         texts += [

@@ -41,7 +41,7 @@ def catalogs() -> Catalogs:
 @pytest.fixture(scope="session")
 def engine(loaded: Loaded, catalogs: Catalogs) -> Engine:
     assert loaded.dialogue is not None
-    return Engine(loaded.dialogue, catalogs, loaded.lexicons)
+    return Engine(loaded.dialogue, catalogs, loaded.lexicons, loaded.detector)
 
 
 class FrozenClock:

@@ -91,7 +91,9 @@ def _blockify(value: Any) -> Any:
 def golden_engine() -> Engine:
     loaded = load(ROOT / "dialogues", ROOT / "dialogues/trusted_persons.example.yaml")
     assert loaded.dialogue is not None
-    return Engine(loaded.dialogue, Catalogs.load(ROOT / "locales"), loaded.lexicons)
+    return Engine(
+        loaded.dialogue, Catalogs.load(ROOT / "locales"), loaded.lexicons, loaded.detector
+    )
 
 
 @pytest.mark.parametrize("path", GOLDEN, ids=[p.stem for p in GOLDEN])

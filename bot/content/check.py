@@ -8,8 +8,7 @@ from pathlib import Path
 from bot.content.loader import Loaded, load
 from bot.content.problems import Problem
 from bot.content.yamlsrc import Source
-from bot.engine.model import Dialogue
-from bot.engine.safety import Danger, Detector, Lexicon
+from bot.engine.safety import Danger, Detector
 from bot.engine.text import phone_numbers, placeholders
 from bot.engine.translate import SourceOnly, Translator
 from bot.engine.validate import MAX_LABEL, validate
@@ -44,23 +43,25 @@ def check(
             )
         problems += _translations(loaded.sources, locales, tr.languages)
     if loaded.dialogue is not None:
-        problems += _findings(loaded.dialogue, loaded.lexicons, tr, today)
+        problems += _findings(loaded, tr, today)
     return sorted(problems, key=lambda p: (p.severity != "error", p.file, p.line))
 
 
 def startup_errors(loaded: Loaded, tr: Translator, today: dt.date) -> list[Problem]:
     """The errors that stop the bot from starting: the same rules as `vrede check`."""
-    problems = [*loaded.problems, *_lexicon_examples(loaded)]
+    # The danger examples are the lexicons' tests: `vrede check` and CI prove them; the bot
+    # need not repeat them at every start (about a thousand searches).
+    problems = list(loaded.problems)
     if loaded.dialogue is not None:
-        problems += _findings(loaded.dialogue, loaded.lexicons, tr, today)
+        problems += _findings(loaded, tr, today)
     return [p for p in problems if p.severity == "error"]
 
 
-def _findings(
-    d: Dialogue, lexicons: dict[str, Lexicon], tr: Translator, today: dt.date
-) -> list[Problem]:
+def _findings(loaded: Loaded, tr: Translator, today: dt.date) -> list[Problem]:
+    d = loaded.dialogue
+    assert d is not None
     out = []
-    for f in validate(d, lexicons, tr, today):
+    for f in validate(d, loaded.lexicons, tr, today, loaded.detector):
         origin = d.origins.get(f.where)
         file, line = (origin.file, origin.line) if origin else ("", 0)
         out.append(Problem(f.severity, f.code, f.message, file, line, f.node))  # type: ignore[arg-type]
@@ -73,7 +74,7 @@ def _lexicon_examples(loaded: Loaded) -> list[Problem]:
     possible_examples only ask, must_not_match lines do neither. A warning counts the
     examples that are recognised only because they are listed themselves."""
     out = []
-    detector = Detector(loaded.lexicons)
+    detector = loaded.detector
     screens = loaded.dialogue.danger_screens if loaded.dialogue else {}
     for src in loaded.lexicon_sources:
         lex = loaded.lexicons.get(src.data["language"])

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -26,7 +27,7 @@ from bot.engine.model import (
     Origin,
     TrustedPerson,
 )
-from bot.engine.safety import Lexicon
+from bot.engine.safety import Detector, Lexicon
 from bot.engine.terms import TermError
 
 META_KEYS = ("entry", "danger_node", "help_node")
@@ -41,6 +42,11 @@ class Loaded:
     sources: list[Source]
     lexicon_sources: list[Source]
     problems: list[Problem] = field(default_factory=list)
+
+    @cached_property
+    def detector(self) -> Detector:
+        """One detector over all lexicons, built once for the engine and the checks."""
+        return Detector(self.lexicons)
 
 
 def dialogue_files(folder: Path) -> list[Path]:

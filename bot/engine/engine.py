@@ -39,7 +39,11 @@ class Engine:
     """Walks a validated Dialogue. Holds only immutable data and deterministic caches."""
 
     def __init__(
-        self, dialogue: Dialogue, translator: Translator, lexicons: Mapping[str, Lexicon]
+        self,
+        dialogue: Dialogue,
+        translator: Translator,
+        lexicons: Mapping[str, Lexicon],
+        detector: Detector | None = None,
     ) -> None:
         self.dialogue = dialogue
         self.tr = translator
@@ -53,7 +57,7 @@ class Engine:
         self._buttons: dict[tuple[str, str], tuple[Button, ...]] = {}
         self._command_buttons: dict[str, tuple[Button, ...]] = {}
         self._contact_cache: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
-        self.detector = Detector(lexicons)
+        self.detector = detector if detector is not None else Detector(lexicons)
 
     # ----------------------------------------------------------------- entry point
     def handle(self, session: Session | None, inp: i.Input, now: dt.datetime) -> Turn:

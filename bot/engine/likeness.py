@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from bot.engine.text import normalise
 
-GRAMS = (3, 4, 5)  # lengths of the letter sequences compared
+GRAM = 4  # length of the letter sequences compared
 COMMON = 0.04  # sequences in more than this share of the lines are skipped when searching
 MAX_GRAMS = 400  # a message is compared on at most this many sequences (about 100 words)
 SHORTLIST = 8  # examples found through rare sequences, then compared on all of them
@@ -44,14 +44,10 @@ class Nearest:
 
 
 def grams(text: str) -> Counter[str]:
-    """The letter sequences of a text, each word padded with a space on both sides."""
-    out: Counter[str] = Counter()
-    for word in normalise(text).split():
-        padded = f" {word} "
-        for n in GRAMS:
-            for i in range(len(padded) - n + 1):
-                out[padded[i : i + n]] += 1
-    return out
+    """The letter sequences of a text; words are joined by single spaces and the text is
+    padded with one, so sequences also mark where words begin and end ("e me", " mes ")."""
+    padded = normalise(text)
+    return Counter(padded[i : i + GRAM] for i in range(len(padded) - GRAM + 1))
 
 
 class Likeness:

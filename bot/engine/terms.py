@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 WINDOW = 12  # words that may lie between the terms of one rule
 PHRASE_GAP = 1  # other words allowed between the words of a phrase
@@ -35,9 +36,11 @@ class TermError(ValueError):
         self.path = path
 
 
-@dataclass(frozen=True)
-class Atom:
-    """One word pattern: how it matches (`exact`, `prefix`, `suffix`, `infix`) and what."""
+class Atom(NamedTuple):
+    """One word pattern: how it matches (`exact`, `prefix`, `suffix`, `infix`) and what.
+
+    A NamedTuple rather than a dataclass: tens of thousands are hashed while indexing.
+    """
 
     mode: str
     text: str

@@ -71,14 +71,19 @@ class Finding:
 
 
 def validate(
-    d: Dialogue, lexicons: Mapping[str, Lexicon], tr: Translator, today: dt.date
+    d: Dialogue,
+    lexicons: Mapping[str, Lexicon],
+    tr: Translator,
+    today: dt.date,
+    detector: Detector | None = None,
 ) -> list[Finding]:
-    """All findings for a dialogue, errors and warnings."""
+    """All findings for a dialogue, errors and warnings (`detector`: one already built)."""
+    detector = detector if detector is not None else Detector(lexicons)
     out = [*_settings(d), *_links(d), *_notes(d), *_regions(d), *_people(d, tr)]
     if any(f.severity == "error" for f in out):
         return out  # the graph checks below assume every link resolves
-    out += [*_reachable(d), *_dead_ends(d), *_help_distance(d), *_labels(d, lexicons)]
-    out += [*_lengths(d, lexicons, tr), *_stale_contacts(d, today), *_readability(d)]
+    out += [*_reachable(d), *_dead_ends(d), *_help_distance(d), *_labels(d, detector)]
+    out += [*_lengths(d, lexicons, tr, detector), *_stale_contacts(d, today), *_readability(d)]
     return out
 
 
@@ -288,9 +293,8 @@ def _help_distance(d: Dialogue) -> Iterator[Finding]:
         )
 
 
-def _labels(d: Dialogue, lexicons: Mapping[str, Lexicon]) -> Iterator[Finding]:
+def _labels(d: Dialogue, detector: Detector) -> Iterator[Finding]:
     words = {normalise(w) for c in d.commands.values() for w in (c.name, *c.words)}
-    detector = Detector(lexicons)
     screens = {d.danger_node, *d.danger_screens.values()}
     for node in d.nodes.values():
         for opt in node.options:
@@ -323,9 +327,11 @@ def _labels(d: Dialogue, lexicons: Mapping[str, Lexicon]) -> Iterator[Finding]:
                 )
 
 
-def _lengths(d: Dialogue, lexicons: Mapping[str, Lexicon], tr: Translator) -> Iterator[Finding]:
+def _lengths(
+    d: Dialogue, lexicons: Mapping[str, Lexicon], tr: Translator, detector: Detector
+) -> Iterator[Finding]:
     """Render every node in every language and region and measure what would really be sent."""
-    engine = Engine(d, tr, lexicons)
+    engine = Engine(d, tr, lexicons, detector)
     now = dt.datetime(2026, 1, 5, 12, 0, tzinfo=dt.UTC)
     for lang in tr.languages:
         for node in d.nodes.values():

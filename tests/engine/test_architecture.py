@@ -13,6 +13,8 @@ ALLOWED = {
     "collections",
     "collections.abc",
     "dataclasses",
+    "functools",
+    "math",
     "datetime",
     "json",
     "re",

@@ -20,7 +20,7 @@ from tests.conftest import DIALOGUES, FROZEN
 def people_engine(catalogs: Catalogs) -> Engine:
     loaded = load(DIALOGUES, DIALOGUES / "trusted_persons.example.yaml")
     assert loaded.dialogue is not None, loaded.problems
-    return Engine(loaded.dialogue, catalogs, loaded.lexicons)
+    return Engine(loaded.dialogue, catalogs, loaded.lexicons, loaded.detector)
 
 
 def trusted_screen(engine: Engine, s: Session, now: dt.datetime = FROZEN) -> Message:

@@ -66,7 +66,7 @@ def test_rtl_numbers_are_isolated(rtl_locales: Path) -> None:
     assert catalogs.is_rtl("ar") and catalogs.native_name("ar") == "العربية"
     loaded = load(ROOT / "dialogues")
     assert loaded.dialogue is not None
-    engine = Engine(loaded.dialogue, catalogs, loaded.lexicons)
+    engine = Engine(loaded.dialogue, catalogs, loaded.lexicons, loaded.detector)
     turn = engine.handle(None, i.Start(lang="ar"), NOW)
     text = turn.replies[0].text  # type: ignore[union-attr]
     assert text.endswith(f"خطر حاد؟ اتصل بـ {LRI}112{PDI}.")

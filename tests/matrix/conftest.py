@@ -15,7 +15,6 @@ from bot.config import Settings
 from bot.content.loader import Loaded
 from bot.engine.engine import Engine
 from bot.engine.replies import Message
-from bot.engine.safety import in_danger
 from bot.engine.session import Session
 from bot.i18n.catalogs import Catalogs
 from bot.transports.matrix.app import Running, config_for, start
@@ -142,10 +141,10 @@ class Screens:
 
 @pytest.fixture(scope="session")
 def danger_phrase(loaded: Loaded) -> str:
-    """A Dutch danger phrase from the shipped lexicon (checked to trigger, whatever the wording)."""
-    lexicon = loaded.lexicons["nl"]
-    phrase = next(p for p in lexicon.phrases if "*" not in p and " " in p)
-    assert in_danger(phrase, loaded.lexicons, ["nl"])
+    """A Dutch line from the shipped lexicon's strangling examples (checked to open the screen)."""
+    phrase = loaded.lexicons["nl"].examples["strangling"][0]
+    found = loaded.detector.detect(phrase, ("nl",))
+    assert found is not None and found.certain and found.kind == "strangling"
     return phrase
 
 

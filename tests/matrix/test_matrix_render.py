@@ -95,9 +95,9 @@ def test_classify_keeps_a_media_caption_but_not_a_file_name() -> None:
                     "m.new_content": {"msgtype": "m.text", "body": "hallo"},
                 },
             },
-            "text",
+            "edit",
             "hallo",
-            "an edit counts as its new text",
+            "an edit is its new text, read again for danger only",
         ),
         (
             {

@@ -58,6 +58,46 @@ async def test_danger_phrase_opens_the_danger_screen(
     assert screen.text("danger") in (reply.body or "") and "112" in (reply.body or "")
 
 
+@pytest.mark.parametrize(
+    ("text", "node"),
+    [
+        ("ik wil niet meer leven", "danger_suicide"),
+        ("hij heeft me verkracht", "danger_sexual"),
+        ("mijn vader slaat de kinderen", "danger_child"),
+    ],
+)
+async def test_each_kind_of_danger_opens_its_own_screen(
+    matrix_bot: BotUnderTest, resident: Resident, screen: Screens, text: str, node: str
+) -> None:
+    bot = matrix_bot.user_id
+    room = await resident.greeted(bot, True)
+    await resident.say(room, text)
+    reply = await resident.reply(room, bot, 1)
+    assert screen.text(node) in (reply.body or "") and "112" in (reply.body or "")
+
+
+async def test_an_edit_is_read_again_for_danger_and_a_plain_edit_gets_no_reply(
+    matrix_bot: BotUnderTest, resident: Resident, screen: Screens, danger_phrase: str
+) -> None:
+    bot = matrix_bot.user_id
+    room = await resident.greeted(bot, True)
+    first = await resident.say(room, "hallo")
+    await resident.reply(room, bot, 1)
+
+    def edit(text: str) -> dict[str, object]:
+        return {
+            "msgtype": "m.text",
+            "body": f"* {text}",
+            "m.new_content": {"msgtype": "m.text", "body": text},
+            "m.relates_to": {"rel_type": "m.replace", "event_id": first},
+        }
+
+    await resident.send(room, edit("hallo, hoe gaat het"))
+    await resident.send(room, edit(f"hallo, {danger_phrase}"))
+    reply = await resident.reply(room, bot, 2)
+    assert screen.text("danger") in (reply.body or ""), "the plain edit got no reply of its own"
+
+
 @pytest.mark.parametrize("encrypted", ENCRYPTION)
 async def test_an_image_gets_the_calm_only_text_answer(
     matrix_bot: BotUnderTest,
