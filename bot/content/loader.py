@@ -21,6 +21,7 @@ from bot.engine.model import (
     Contact,
     Dialogue,
     Hours,
+    Intent,
     Interval,
     Node,
     Option,
@@ -156,12 +157,14 @@ def _build(sources: list[Source], problems: list[Problem]) -> Dialogue | None:
     nodes: dict[str, Node] = {}
     contacts: dict[str, Contact] = {}
     trusted: dict[str, TrustedPerson] = {}
+    intents: dict[str, Intent] = {}
     origins: dict[str, Origin] = {}
     for src in sources:
         _meta(src, meta, origins, problems)
         _collect(src, "nodes", nodes, origins, problems, _node)
         _collect(src, "contacts", contacts, origins, problems, _contact)
         _collect(src, "trusted_persons", trusted, origins, problems, _person)
+        _collect(src, "intents", intents, origins, problems, _intent)
     for key in META_KEYS:
         if key not in meta:
             problems.append(Problem("error", "missing_setting", f"'{key}' is not set in any file"))
@@ -184,6 +187,7 @@ def _build(sources: list[Source], problems: list[Problem]) -> Dialogue | None:
         trusted=trusted,
         regions=dict(meta["regions"]),
         danger_screens=dict(meta["danger_screens"]),
+        intents=intents,
         origins=origins,
     )
 
@@ -231,7 +235,12 @@ def _collect(
     problems: list[Problem],
     make: Any,
 ) -> None:
-    kind = {"nodes": "node", "contacts": "contact", "trusted_persons": "trusted"}[section]
+    kind = {
+        "nodes": "node",
+        "contacts": "contact",
+        "trusted_persons": "trusted",
+        "intents": "intent",
+    }[section]
     for ident, raw in src.data.get(section, {}).items():
         line = src.line((section, ident))
         if ident in into:
@@ -288,6 +297,17 @@ def _person(ident: str, raw: dict[str, Any]) -> TrustedPerson:
         raw.get("walk_in"),
         _hours(raw),
         raw.get("code"),
+    )
+
+
+def _intent(ident: str, raw: dict[str, Any]) -> Intent:
+    return Intent(
+        ident,
+        raw.get("goto"),
+        raw.get("action"),
+        tuple(raw.get("words") or ()),
+        tuple(raw.get("examples") or ()),
+        bool(raw.get("weak", False)),
     )
 
 

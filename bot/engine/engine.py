@@ -14,6 +14,7 @@ from bot.engine.safety import Danger, Detector, Lexicon
 from bot.engine.session import Session
 from bot.engine.text import clean, fill, isolate_numbers, normalise, placeholders
 from bot.engine.translate import Translator
+from bot.engine.understand import LANGUAGE, Meaning, Understanding
 
 EMERGENCY_NUMBER = "112"
 SOURCE_LANG = "nl"
@@ -44,6 +45,7 @@ class Engine:
         translator: Translator,
         lexicons: Mapping[str, Lexicon],
         detector: Detector | None = None,
+        understand: bool = True,
     ) -> None:
         self.dialogue = dialogue
         self.tr = translator
@@ -58,6 +60,8 @@ class Engine:
         self._command_buttons: dict[str, tuple[Button, ...]] = {}
         self._contact_cache: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
         self.detector = detector if detector is not None else Detector(lexicons)
+        # Free text on any screen; `understand=False` gives round 1 (options and commands).
+        self.understanding = Understanding(dialogue.intents, translator) if understand else None
 
     # ----------------------------------------------------------------- entry point
     def handle(self, session: Session | None, inp: i.Input, now: dt.datetime) -> Turn:
@@ -79,8 +83,7 @@ class Engine:
         code = inp.code if known else None
         session = self._new(inp.lang, code, ts)
         node = self.dialogue.entry_codes.get(code or "", self.dialogue.entry)
-        notes = () if self.tr.reviewed(session.lang) else (self._sys(session, "not_reviewed"),)
-        return self._enter(session.at(node, ts), now, notes)
+        return self._enter(session.at(node, ts), now, (), self._review_note(session))
 
     def _first(self, inp: i.Input, now: dt.datetime) -> Turn:
         """Input without a session (expired, erased, or a first message without /start)."""
@@ -91,13 +94,22 @@ class Engine:
         if isinstance(inp, i.Edited):
             return self._alarm(fresh, danger, now) if danger else Turn(None, ())
         name = inp.option[4:] if isinstance(inp, i.Choice) else getattr(inp, "name", "")
+        meaning = None
         if isinstance(inp, i.Text):
             name = self._match_command(fresh.lang, normalise(clean(inp.text, ROUTE_WINDOW))) or ""
+            meaning = self._understand(fresh, inp.text)
+            if meaning is not None and meaning.lang in self.tr.languages:
+                fresh = replace(fresh, lang=meaning.lang)  # the first message shows the language
         if name in ("danger", "help", "language", "erase"):
             return self._command(fresh, name, now)
+        if danger is not None and danger.certain:  # like a danger example
+            return self._alarm(fresh, danger, now)
+        if meaning is not None and not meaning.intent.startswith(LANGUAGE):
+            if self.dialogue.intents[meaning.intent].action != "greet":
+                return self._act(self._welcomed(fresh, now), meaning, now)
         if danger is not None:  # only possibly danger, and no command: ask
             return self._alarm(fresh, danger, now)
-        return self.start(i.Start(), now)
+        return self.start(i.Start(lang=fresh.lang), now)
 
     def system_text(self, lang: str, key: str) -> str:
         """A system text in `lang`, placeholders filled (for transports: descriptions, notices)."""
@@ -132,9 +144,12 @@ class Engine:
             return self._command(s, command, now)
         if s.screen is None and (option := self._match_option(s, norm)):
             return self._follow(s, option, now)
-        if danger is not None and s.node != self.danger_screen(danger):
-            # Like an example line (a typed option or command wins), or only possibly
-            # danger: then ask, calmly.
+        elsewhere = danger is not None and s.node != self.danger_screen(danger)
+        if elsewhere and danger is not None and danger.certain:  # like a danger example
+            return self._alarm(s, danger, now)
+        if meaning := self._understand(s, raw):
+            return self._act(s, meaning, now)
+        if elsewhere and danger is not None:  # only possibly danger: ask, calmly
             return self._alarm(s, danger, now)
         return self._again(s, now, "not_understood")
 
@@ -180,15 +195,28 @@ class Engine:
     def _goto(self, s: Session, node: str, now: dt.datetime) -> Turn:
         return self._enter(s.at(node, int(now.timestamp())), now, ())
 
-    def _enter(self, s: Session, now: dt.datetime, notes: tuple[str, ...]) -> Turn:
+    def _enter(
+        self, s: Session, now: dt.datetime, notes: tuple[str, ...], after: tuple[str, ...] = ()
+    ) -> Turn:
         node = self.dialogue.nodes[s.node]
-        replies: list[Reply] = [self._render(s, now, notes)]
+        replies: list[Reply] = [self._render(s, now, notes, after=after)]
         if node.handoff is not None:
             replies.append(Handoff(node.handoff, node.contacts))
         return Turn(s, tuple(replies))
 
     def _again(self, s: Session, now: dt.datetime, why: str) -> Turn:
-        """A calm reply that repeats the current options: nothing is lost."""
+        """A calm reply that repeats the current options: nothing is lost.
+
+        Not understood twice in a row: the help screen, with another line (never the same
+        line twice in a row).
+        """
+        if why == "not_understood":
+            s = replace(s, misses=s.misses + 1)
+            if s.misses % 2 == 0 and s.screen is None:
+                moved = replace(
+                    s.at(self.dialogue.help_node, int(now.timestamp())), misses=s.misses
+                )
+                return self._enter(moved, now, (self._sys(s, "not_understood_help"),))
         if s.screen == LANGUAGE_SCREEN:
             return Turn(s, (self._language_screen(s, now, self._sys(s, why)),))
         return Turn(s, (self._render(s, now, (self._sys(s, why),), body=why == "stale"),))
@@ -210,8 +238,12 @@ class Engine:
 
     def _set_language(self, s: Session, lang: str, now: dt.datetime) -> Turn:
         s = replace(s, lang=lang, screen=None)
-        notes = () if self.tr.reviewed(lang) else (self._sys(s, "not_reviewed"),)
-        return Turn(s, (self._render(s, now, notes),))
+        return Turn(s, (self._render(s, now, (), after=self._review_note(s)),))
+
+    def _review_note(self, s: Session) -> tuple[str, ...]:
+        """'Not yet reviewed' for a translation, after the greeting (a lock screen shows the
+        first line of a message: that should be the greeting)."""
+        return () if self.tr.reviewed(s.lang) else (self._sys(s, "not_reviewed"),)
 
     def is_danger(self, text: str, lang: str | None = None) -> bool:
         """True when `text` may mean danger, in any language (`lang` only breaks ties).
@@ -237,13 +269,45 @@ class Engine:
 
     def _alarm(self, s: Session, danger: Danger, now: dt.datetime) -> Turn:
         """Open the screen for a detection; offer the text's language if it is another one."""
-        turn = self._goto(s, self.danger_screen(danger), now)
-        if danger.lang == s.lang or danger.lang not in self.tr.languages:
+        return self._offer(self._goto(s, self.danger_screen(danger), now), s, danger.lang)
+
+    def _offer(self, turn: Turn, s: Session, lang: str) -> Turn:
+        """Add a button to switch to `lang` when the resident wrote in it (not the session's)."""
+        if lang == s.lang or lang not in self.tr.languages or not turn.replies:
             return turn
         first = turn.replies[0]
-        assert isinstance(first, Message)
-        offer = Button(f"lang.{danger.lang}", self.tr.native_name(danger.lang))
-        return replace(turn, replies=(replace(first, options=(*first.options, offer)),))
+        if not isinstance(first, Message):
+            return turn
+        offer = Button(f"lang.{lang}", self.tr.native_name(lang))
+        return replace(
+            turn, replies=(replace(first, options=(*first.options, offer)), *turn.replies[1:])
+        )
+
+    # ----------------------------------------------------------------- free text
+    def _understand(self, s: Session, raw: str) -> Meaning | None:
+        if self.understanding is None:
+            return None
+        return self.understanding.meaning(clean(raw, ROUTE_WINDOW), (s.lang, SOURCE_LANG, "en"))
+
+    def _act(self, s: Session, meaning: Meaning, now: dt.datetime) -> Turn:
+        """Do what a resident means: set a language, greet, a command, or go to a screen."""
+        if meaning.intent.startswith(LANGUAGE):
+            return self._set_language(s, meaning.intent[len(LANGUAGE) :], now)
+        intent = self.dialogue.intents[meaning.intent]
+        lang = meaning.lang
+        if intent.action == "greet":
+            if s.node == self.dialogue.entry and lang in self.tr.languages and lang != s.lang:
+                return self._set_language(s, lang, now)  # greeted in their own language
+            turn = self._enter(s.at(self.dialogue.entry, int(now.timestamp())), now, ())
+        elif intent.action is not None:
+            turn = self._command(s, intent.action, now)
+        else:
+            turn = self._goto(s, intent.goto or self.dialogue.help_node, now)
+        return self._offer(turn, s, lang)
+
+    def _welcomed(self, s: Session, now: dt.datetime) -> Session:
+        """A first message that is not a greeting: the session starts at the entry node."""
+        return s.at(self.dialogue.entry, int(now.timestamp()))
 
     # ----------------------------------------------------------------- matching
     def _match_command(self, lang: str, norm: str) -> str | None:
@@ -316,7 +380,12 @@ class Engine:
 
     # ----------------------------------------------------------------- rendering
     def _render(
-        self, s: Session, now: dt.datetime, notes: tuple[str, ...], body: bool = True
+        self,
+        s: Session,
+        now: dt.datetime,
+        notes: tuple[str, ...],
+        body: bool = True,
+        after: tuple[str, ...] = (),
     ) -> Message:
         node = self.dialogue.nodes[s.node]
         parts = list(notes)
@@ -326,6 +395,7 @@ class Engine:
             parts.extend(self._contact(s.lang, self.dialogue.contacts[c], now) for c in contacts)
             if node.handoff == "trusted_person":
                 parts.extend(self._people(s, now))
+        parts.extend(after)
         buttons = self._option_buttons(s.lang, node)
         cards = tuple(
             ContactCard(c.id, c.name, c.phone, c.url)

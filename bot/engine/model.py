@@ -65,6 +65,22 @@ class Node:
 
 
 @dataclass(frozen=True)
+class Intent:
+    """What a resident may mean in free text, on any screen, and where it leads.
+
+    `words` are rules (terms.py syntax) and `examples` are whole lines, both in Dutch; their
+    translations live in the catalogs, so each language has its own.
+    """
+
+    name: str
+    goto: str | None
+    action: str | None  # an Action, or "greet": the opening, in the language of the text
+    words: tuple[str, ...]
+    examples: tuple[str, ...]
+    weak: bool = False  # only when nothing more specific is meant (greetings, thanks)
+
+
+@dataclass(frozen=True)
 class Interval:
     """Opening interval on one weekday (0 = Monday), minutes since midnight, local time."""
 
@@ -145,4 +161,5 @@ class Dialogue:
     regions: Mapping[str, str] = field(default_factory=dict)  # region id -> display name
     # danger kind (or "possible") -> its first screen; kinds not listed open danger_node
     danger_screens: Mapping[str, str] = field(default_factory=dict)
+    intents: Mapping[str, Intent] = field(default_factory=dict)
     origins: Mapping[str, Origin] = field(default_factory=dict)

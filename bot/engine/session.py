@@ -23,6 +23,7 @@ class Session:
     entry_code: str | None = None
     screen: str | None = None
     region: str | None = None
+    misses: int = 0  # "not understood" answers in a row: the second one offers help
 
     def to_json(self) -> str:
         """Serialise to compact JSON."""
@@ -55,4 +56,5 @@ class Session:
             self.entry_code,
             self.screen,
             self.region,
+            self.misses,
         )

@@ -25,6 +25,11 @@ class Translator(Protocol):
         """Name of a weekday (0 = Monday) in `lang`."""
         ...
 
+    def names(self, lang: str) -> tuple[str, ...]:
+        """What residents may type to ask for `lang`: its name in every offered language
+        and other forms people use ("po polsku", "farsi", "dari")."""
+        ...
+
     def is_rtl(self, lang: str) -> bool:
         """True for right-to-left languages."""
         ...
@@ -55,6 +60,10 @@ class SourceOnly:
     def day_name(self, lang: str, weekday: int) -> str:
         """Dutch day names."""
         return self._DAYS[weekday]
+
+    def names(self, lang: str) -> tuple[str, ...]:
+        """Nederlands."""
+        return ("Nederlands", "Dutch")
 
     def is_rtl(self, lang: str) -> bool:
         """Dutch is left to right."""

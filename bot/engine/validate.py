@@ -24,6 +24,7 @@ STALE_AFTER = dt.timedelta(days=365)
 SYSTEM_KEYS = {
     "emergency": {"emergency"},
     "not_understood": set(),
+    "not_understood_help": set(),
     "stale": set(),
     "only_text": set(),
     "choose_language": set(),
@@ -104,6 +105,14 @@ def _settings(d: Dialogue) -> Iterator[Finding]:
                 "missing_node",
                 f"entry code '{code}' leads to missing node '{target}'",
                 f"entry_codes:{code}",
+            )
+    for name, intent in d.intents.items():
+        if intent.goto is not None and intent.goto not in d.nodes:
+            yield Finding(
+                "error",
+                "missing_node",
+                f"intent '{name}' leads to missing node '{intent.goto}'",
+                f"intent:{name}",
             )
     for kind, target in d.danger_screens.items():
         node = d.nodes.get(target)
@@ -247,6 +256,7 @@ def _edges(d: Dialogue, node: Node) -> list[str]:
 def _reachable(d: Dialogue) -> Iterator[Finding]:
     roots = {d.entry, d.danger_node, d.help_node, *d.entry_codes.values()}
     roots |= {n for n in d.danger_screens.values() if n in d.nodes}
+    roots |= {i.goto for i in d.intents.values() if i.goto is not None and i.goto in d.nodes}
     seen, todo = set(roots), deque(roots)
     while todo:
         for nxt in _edges(d, d.nodes[todo.popleft()]):

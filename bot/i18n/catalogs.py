@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,7 @@ class Language:
     reviewed: bool
     reviewer: str = ""
     review_date: str = ""
+    aliases: tuple[str, ...] = ()  # other words for it, from languages.yaml
 
 
 def po_path(locales: Path, lang: str) -> Path:
@@ -108,7 +109,8 @@ class Catalogs:
         """Read locales/languages.yaml and each language's catalog (fuzzy entries skipped)."""
         spec = yaml.safe_load((locales / "languages.yaml").read_text(encoding="utf-8")) or {}
         languages = [
-            describe(item["code"], item.get("review")) for item in spec.get("languages", [])
+            replace(describe(item["code"], item.get("review")), aliases=tuple(item.get("aka", ())))
+            for item in spec.get("languages", [])
         ]
         if not any(lang.code == SOURCE for lang in languages):
             languages.insert(0, describe(SOURCE, None))
@@ -144,6 +146,14 @@ class Catalogs:
             self._others.setdefault(lang, describe(lang, None).native if _known(lang) else lang)
             return self._others[lang]
         return self._langs[lang].native
+
+    def names(self, lang: str) -> tuple[str, ...]:
+        """The name of `lang` in every offered language and in English, and its aliases."""
+        if lang not in self._langs:
+            return ()
+        codes = dict.fromkeys((*self._langs, "en"))
+        found = [Locale.parse(lang).get_display_name(Locale.parse(c)) or "" for c in codes]
+        return tuple(dict.fromkeys(n for n in (*found, *self._langs[lang].aliases) if n))
 
     def day_name(self, lang: str, weekday: int) -> str:
         """A weekday name in `lang`."""

@@ -9,6 +9,14 @@ from typing import IO, Any
 from bot.content.yamlsrc import Source, YamlError, parse
 
 ROUTE_COMMENT = "Words that choose this option when typed. Keep the | between alternatives."
+INTENT_WORDS = (
+    "Words or short phrases that mean this, as residents type them; keep the | between them. "
+    "A trailing * allows longer forms (groet*), '=' only the word itself, 'a + b' both anywhere."
+)
+INTENT_EXAMPLES = (
+    "Whole example lines with this meaning, as residents would type them; keep the | between "
+    "them. Write how people in your community say it, not a literal translation; add more."
+)
 
 
 @dataclass(frozen=True)
@@ -51,6 +59,15 @@ def messages(src: Source) -> Iterator[Msg]:
                     " | ".join(opt["routes"]),
                     src.line((*path, "routes")),
                     ROUTE_COMMENT,
+                )
+    for name, intent in data.get("intents", {}).items():
+        for field, comment in (("words", INTENT_WORDS), ("examples", INTENT_EXAMPLES)):
+            if intent.get(field):
+                yield Msg(
+                    f"intent.{name}.{field}",
+                    " | ".join(intent[field]),
+                    src.line(("intents", name, field)),
+                    comment,
                 )
     for cid, contact in data.get("contacts", {}).items():
         if contact.get("note", "").strip():

@@ -1,0 +1,108 @@
+"""Free text on any screen: what a resident means (intents) and the language they write in.
+
+The same two mechanisms as danger detection (safety.py): rules in the terms.py language,
+and likeness to example lines. Both come from dialogues/intents.yaml in Dutch and from the
+catalogs in every other language, so a Turkish greeting is understood in a Dutch session,
+and the language it matched in tells the engine which language the resident writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+from bot.engine.likeness import Example, Likeness
+from bot.engine.matcher import Match, Matcher
+from bot.engine.model import Intent
+from bot.engine.safety import fold
+from bot.engine.terms import Rule, TermError, parse_rule
+from bot.engine.text import normalise
+from bot.engine.translate import Translator
+
+SOURCE = "nl"
+LIKE = 0.32  # how alike (0-1) a line must be to an example line to take its meaning
+LANGUAGE = "lang:"  # tag prefix of the rules that ask for a language by its name
+NAME_WORDS = 4  # a language's name asks for it in a message of at most this many words
+
+
+@dataclass(frozen=True)
+class Meaning:
+    """What a text means: an intent name (or lang:<code>), and the language of the text."""
+
+    intent: str
+    lang: str
+    how: str = ""  # the rule or example that decided, for tools and tests
+
+
+class Understanding:
+    """Intents of every language in one matcher and one likeness index."""
+
+    def __init__(self, intents: Mapping[str, Intent], tr: Translator) -> None:
+        self.intents = dict(intents)
+        self.weak = frozenset(n for n, i in intents.items() if i.weak)
+        rules = list(self._rules(tr))
+        self.matcher = Matcher(rules, {})
+        self.likeness = Likeness(self._examples(tr))
+
+    def _rules(self, tr: Translator) -> Iterator[Rule]:
+        for lang in tr.languages:
+            for intent in self.intents.values():
+                for word in _translated(tr, lang, f"intent.{intent.name}.words", intent.words):
+                    yield from _rule(lang, word, intent.name)
+        for code in tr.languages:
+            for name in tr.names(code):
+                yield from _rule(code, name, LANGUAGE + code)
+
+    def _examples(self, tr: Translator) -> Iterator[Example]:
+        for lang in tr.languages:
+            for intent in self.intents.values():
+                context = f"intent.{intent.name}.examples"
+                for line in _translated(tr, lang, context, intent.examples):
+                    yield Example(line, intent.name, lang)
+
+    def meaning(self, text: str, prefer: Sequence[str] = ()) -> Meaning | None:
+        """What a text most likely means, or None. Specific intents beat greetings."""
+        words = normalise(text).split()
+        if not words:
+            return None
+        order = {lang: i for i, lang in enumerate(prefer)}
+        found = self.matcher.find(words)
+        if len(words) > NAME_WORDS:  # "my husband speaks only Arabic" asks for nothing
+            found = [m for m in found if not m.rule.tag.startswith(LANGUAGE)]
+        strong = [m for m in found if m.rule.tag not in self.weak]
+        if strong:
+            return _best(strong, order)
+        near = self.likeness.nearest(text) if len(words) >= 2 else None
+        if near is not None and near.example.kind and near.score >= LIKE:
+            if near.example.kind not in self.weak or not found:
+                how = f"like '{near.example.text}' ({near.score:.2f})"
+                return Meaning(near.example.kind, near.example.lang, how)
+        return _best(found, order) if found else None
+
+
+def _best(found: list[Match], order: Mapping[str, int]) -> Meaning:
+    """The match that covers most of the message; then the preferred language."""
+    best = max(
+        found,
+        key=lambda m: (m.end - m.start, len(m.rule.label), -order.get(m.rule.lang, len(order))),
+    )
+    return Meaning(best.rule.tag, best.rule.lang, best.rule.label)
+
+
+def _translated(tr: Translator, lang: str, context: str, source: Sequence[str]) -> list[str]:
+    """A '|'-list in `lang`: the translation only (the Dutch source belongs to Dutch)."""
+    if not source:
+        return []
+    joined = " | ".join(source)
+    text = joined if lang == SOURCE else tr.text(lang, context, joined)
+    if lang != SOURCE and text == joined:
+        return []
+    return [w.strip() for w in text.split("|") if w.strip()]
+
+
+def _rule(lang: str, text: str, tag: str) -> Iterator[Rule]:
+    """One rule, or none when a translator's words cannot be read (vrede check says so)."""
+    try:
+        yield parse_rule(lang, text, tag, {}, fold)
+    except TermError:
+        return
