@@ -69,7 +69,7 @@ def test_piped_chat_prints_the_whole_conversation() -> None:
     out = result.stdout
     assert result.returncode == 0, result.stderr
     assert "> 1" in out and "> hij heeft een mes" in out
-    assert out.count("Acuut gevaar? Bel 112.") >= 5
+    assert out.count("Nu in gevaar? Bel 112.") >= 5
     assert "1. Vertel meer" in out
     assert "(the conversation is erased)" in out
 
@@ -82,7 +82,7 @@ def test_chat_in_english_with_an_entry_code() -> None:
 def test_run_without_tokens_falls_back_to_the_terminal() -> None:
     result = vrede("run", stdin="1\n")
     assert result.returncode == 0
-    assert "Acuut gevaar? Bel 112." in result.stdout
+    assert "Nu in gevaar? Bel 112." in result.stdout
 
 
 def test_graph_mermaid_and_dot() -> None:

@@ -153,6 +153,7 @@ def _build(sources: list[Source], problems: list[Problem]) -> Dialogue | None:
         "entry_codes": {},
         "regions": {},
         "danger_screens": {},
+        "situations": {},
     }
     nodes: dict[str, Node] = {}
     contacts: dict[str, Contact] = {}
@@ -188,6 +189,7 @@ def _build(sources: list[Source], problems: list[Problem]) -> Dialogue | None:
         regions=dict(meta["regions"]),
         danger_screens=dict(meta["danger_screens"]),
         intents=intents,
+        situations=dict(meta["situations"]),
         origins=origins,
     )
 
@@ -195,7 +197,15 @@ def _build(sources: list[Source], problems: list[Problem]) -> Dialogue | None:
 def _meta(
     src: Source, meta: dict[str, Any], origins: dict[str, Origin], problems: list[Problem]
 ) -> None:
-    for key in (*META_KEYS, "commands", "system", "entry_codes", "regions", "danger_screens"):
+    for key in (
+        *META_KEYS,
+        "commands",
+        "system",
+        "entry_codes",
+        "regions",
+        "danger_screens",
+        "situations",
+    ):
         if key not in src.data:
             continue
         if key in META_KEYS:

@@ -20,6 +20,7 @@ EMERGENCY_NUMBER = "112"
 SOURCE_LANG = "nl"
 LANGUAGE_SCREEN = "language"
 MAX_PEOPLE = 3  # trusted persons listed at once: enough to choose, few enough to read
+SHORT_ANSWER = 3  # words: an answer this short that matches an option picks it first
 ROUTE_WINDOW = 500  # characters of a message used for routing; danger words check it all
 
 
@@ -142,12 +143,20 @@ class Engine:
             return self._set_language(s, lang, now)
         if command := self._match_command(s.lang, norm):
             return self._command(s, command, now)
-        if s.screen is None and (option := self._match_option(s, norm)):
+        # Precise before vague: a short answer or a typed label picks an option; then rules
+        # (intents, danger by rule above), then likeness to example lines (danger first).
+        option = self._match_option(s, norm) if s.screen is None else None
+        if option is not None and len(norm.split()) <= SHORT_ANSWER:
             return self._follow(s, option, now)
+        meaning = self._understand(s, raw)
+        if meaning is not None and meaning.by_rule:
+            return self._act(s, meaning, now)
         elsewhere = danger is not None and s.node != self.danger_screen(danger)
         if elsewhere and danger is not None and danger.certain:  # like a danger example
             return self._alarm(s, danger, now)
-        if meaning := self._understand(s, raw):
+        if option is not None:
+            return self._follow(s, option, now)
+        if meaning is not None:
             return self._act(s, meaning, now)
         if elsewhere and danger is not None:  # only possibly danger: ask, calmly
             return self._alarm(s, danger, now)

@@ -162,4 +162,5 @@ class Dialogue:
     # danger kind (or "possible") -> its first screen; kinds not listed open danger_node
     danger_screens: Mapping[str, str] = field(default_factory=dict)
     intents: Mapping[str, Intent] = field(default_factory=dict)
+    situations: Mapping[str, str] = field(default_factory=dict)  # who the bot is for -> node
     origins: Mapping[str, Origin] = field(default_factory=dict)

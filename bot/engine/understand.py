@@ -32,6 +32,7 @@ class Meaning:
     intent: str
     lang: str
     how: str = ""  # the rule or example that decided, for tools and tests
+    by_rule: bool = True  # False: the text is like an example line
 
 
 class Understanding:
@@ -76,7 +77,7 @@ class Understanding:
         if near is not None and near.example.kind and near.score >= LIKE:
             if near.example.kind not in self.weak or not found:
                 how = f"like '{near.example.text}' ({near.score:.2f})"
-                return Meaning(near.example.kind, near.example.lang, how)
+                return Meaning(near.example.kind, near.example.lang, how, by_rule=False)
         return _best(found, order) if found else None
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from bot.engine.engine import Engine
 from bot.engine.model import Dialogue, Node
+from bot.engine.reach import situation_findings
 from bot.engine.safety import Detector, Lexicon
 from bot.engine.session import Session
 from bot.engine.text import normalise, placeholders
@@ -84,6 +85,10 @@ def validate(
     if any(f.severity == "error" for f in out):
         return out  # the graph checks below assume every link resolves
     out += [*_reachable(d), *_dead_ends(d), *_help_distance(d), *_labels(d, detector)]
+    out += [
+        Finding(sev, code, msg, f"situations:{name}")
+        for sev, code, msg, name in situation_findings(d)
+    ]
     out += [*_lengths(d, lexicons, tr, detector), *_stale_contacts(d, today), *_readability(d)]
     return out
 

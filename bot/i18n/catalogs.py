@@ -122,7 +122,12 @@ class Catalogs:
             texts[lang.code] = {
                 (m.context or "", m.id): m.string
                 for m in read_catalog(path)
-                if isinstance(m.id, str) and isinstance(m.string, str) and m.string and not m.fuzzy
+                if isinstance(m.id, str)
+                and isinstance(m.string, str)
+                and m.string
+                # A stale intent list is still that language's own words: keep it (a changed
+                # Dutch list marks it fuzzy, but it was never a literal translation).
+                and (not m.fuzzy or (m.context or "").startswith("intent."))
             }
         return cls(languages, texts)
 

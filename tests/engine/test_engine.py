@@ -28,7 +28,7 @@ def test_start_shows_entry_node_with_112(engine: Engine) -> None:
     turn = engine.handle(None, i.Start(), FROZEN)
     [msg] = messages(turn)
     assert msg.node == engine.dialogue.entry
-    assert msg.text.endswith("Acuut gevaar? Bel 112.")
+    assert msg.text.endswith("Nu in gevaar? Bel 112.")
     assert any(b.id == "cmd.erase" for b in msg.commands), "erase is offered on every screen"
 
 

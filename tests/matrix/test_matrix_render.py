@@ -16,7 +16,7 @@ from bot.transports.matrix.render import classify, content, entry_code, strip_re
 from tests.matrix.synapse_harness import recommended
 
 MSG = Message(
-    "Bel <Veilig Thuis>: 0800-2000\n\nAcuut gevaar? Bel 112.",
+    "Bel <Veilig Thuis>: 0800-2000\n\nNu in gevaar? Bel 112.",
     "veilig_thuis",
     "nl",
     options=(Button("call", "Wat gebeurt er?"),),

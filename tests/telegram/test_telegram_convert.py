@@ -39,7 +39,7 @@ def message(text: str) -> Message:
 
 
 def test_long_text_is_split_and_every_part_keeps_the_emergency_line() -> None:
-    footer = "Acuut gevaar? Bel 112."
+    footer = "Nu in gevaar? Bel 112."
     body = "\n\n".join(f"Alinea {n} " + "\U0001f600" * 300 for n in range(20))
     parts = render(message(f"{body}\n\n{footer}"))
     assert len(parts) > 1
@@ -49,7 +49,7 @@ def test_long_text_is_split_and_every_part_keeps_the_emergency_line() -> None:
 
 
 def test_keyboard_has_options_then_commands_and_drops_oversized_ids() -> None:
-    (part,) = render(message("kort\n\nAcuut gevaar? Bel 112."))
+    (part,) = render(message("kort\n\nNu in gevaar? Bel 112."))
     assert part.keyboard is not None
     rows = [[b.callback_data for b in row] for row in part.keyboard.inline_keyboard]
     assert rows == [["a"], ["cmd.erase"]]
