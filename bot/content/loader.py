@@ -359,7 +359,9 @@ def _hours(raw: dict[str, Any]) -> Hours | None:
         if a >= b:
             raise ValueError(f"hours '{item}': the end must come after the start")
         intervals.extend(Interval(d, a, b) for d in parse_days(days))
-    return Hours(always=False, intervals=tuple(intervals), tz=tz)
+    holidays = bool(raw.get("closed_on_holidays", False))
+    usually = bool(raw.get("usually", False))
+    return Hours(False, tuple(intervals), tz, holidays, usually)
 
 
 def _command(name: str, raw: dict[str, Any]) -> Command:

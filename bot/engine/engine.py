@@ -105,9 +105,8 @@ class Engine:
             return self._command(fresh, name, now)
         if danger is not None and danger.certain:  # like a danger example
             return self._alarm(fresh, danger, now)
-        if meaning is not None and not meaning.intent.startswith(LANGUAGE):
-            if self.dialogue.intents[meaning.intent].action != "greet":
-                return self._act(self._welcomed(fresh, now), meaning, now)
+        if meaning is not None and self._leads_somewhere(meaning):
+            return self._act(self._welcomed(fresh, now), meaning, now)
         if danger is not None:  # only possibly danger, and no command: ask
             return self._alarm(fresh, danger, now)
         return self.start(i.Start(lang=fresh.lang), now)
@@ -314,6 +313,12 @@ class Engine:
             turn = self._goto(s, intent.goto or self.dialogue.help_node, now)
         return self._offer(turn, s, lang)
 
+    def _leads_somewhere(self, meaning: Meaning) -> bool:
+        """A meaning that is more than a greeting or a language (those get the opening)."""
+        if meaning.intent.startswith(LANGUAGE):
+            return False
+        return self.dialogue.intents[meaning.intent].action != "greet"
+
     def _welcomed(self, s: Session, now: dt.datetime) -> Session:
         """A first message that is not a greeting: the session starts at the entry node."""
         return s.at(self.dialogue.entry, int(now.timestamp()))
@@ -488,7 +493,8 @@ class Engine:
         if st.always:
             return self._system(lang, f"{prefix}open_always")
         if st.open and st.until is not None:
-            return self._system(lang, f"{prefix}open_now", time=st.until.strftime("%H:%M"))
+            key = f"{prefix}{'usually_' if hours.usually else ''}open_now"
+            return self._system(lang, key, time=st.until.strftime("%H:%M"))
         if st.next_open is None:
             return self._system(lang, f"{prefix}closed")
         days = (st.next_open.date() - now.astimezone(hours.tz).date()).days

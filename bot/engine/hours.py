@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from bot.engine.model import Hours
+from bot.engine.model import Hours, Interval
 
 DAYS = ("mo", "tu", "we", "th", "fr", "sa", "su")
-WEEK = 7 * 24 * 60
+LOOKAHEAD = 15  # days searched for the next opening (past Christmas and a long weekend)
 
 
 @dataclass(frozen=True)
@@ -41,27 +41,55 @@ def parse_time(spec: str) -> int:
 
 
 def status(hours: Hours, now: dt.datetime) -> Status:
-    """The opening status at `now` (an aware datetime)."""
+    """The opening status at `now` (an aware datetime); public holidays count when asked."""
     if hours.always:
         return Status(open=True, always=True)
     local = now.astimezone(hours.tz)
-    week_min = local.weekday() * 24 * 60 + local.hour * 60 + local.minute
-    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    monday = midnight - dt.timedelta(days=local.weekday())
-    best: int | None = None
-    for iv in hours.intervals:
-        start, end = iv.weekday * 1440 + iv.start, iv.weekday * 1440 + iv.end
-        if start <= week_min < end:
-            return Status(open=True, always=False, until=_at(monday, end, hours.tz))
-        ahead = (start - week_min) % WEEK
-        best = ahead if best is None or ahead < best else best
-    if best is None:
-        return Status(open=False, always=False)
-    return Status(open=False, always=False, next_open=_at(monday, week_min + best, hours.tz))
+    minute = local.hour * 60 + local.minute
+    for ahead in range(LOOKAHEAD):
+        day = local.date() + dt.timedelta(days=ahead)
+        if hours.holidays and is_public_holiday(day):
+            continue
+        for iv in sorted((iv for iv in hours.intervals if iv.weekday == day.weekday()), key=_start):
+            if ahead == 0 and iv.start <= minute < iv.end:
+                return Status(open=True, always=False, until=_on(day, iv.end, hours.tz))
+            if ahead > 0 or iv.start > minute:
+                return Status(open=False, always=False, next_open=_on(day, iv.start, hours.tz))
+    return Status(open=False, always=False)
 
 
-def _at(monday: dt.datetime, minutes: int, tz: dt.tzinfo) -> dt.datetime:
-    """Wall-clock time `minutes` after local Monday 00:00 (DST-safe: built from the date)."""
-    day = (monday + dt.timedelta(days=minutes // 1440)).date()
-    minute = minutes % 1440
-    return dt.datetime(day.year, day.month, day.day, minute // 60, minute % 60, tzinfo=tz)
+def is_public_holiday(day: dt.date) -> bool:
+    """Dutch public holidays when most offices close (Liberation Day only every fifth year)."""
+    easter = _easter(day.year)
+    moving = {easter + dt.timedelta(days=n) for n in (0, 1, 39, 49, 50)}
+    kings = dt.date(day.year, 4, 27)
+    if kings.weekday() == 6:
+        kings = dt.date(day.year, 4, 26)
+    fixed = {dt.date(day.year, 1, 1), kings, dt.date(day.year, 12, 25), dt.date(day.year, 12, 26)}
+    if day.year % 5 == 0:
+        fixed.add(dt.date(day.year, 5, 5))
+    return day in moving | fixed
+
+
+def _easter(year: int) -> dt.date:
+    """Easter Sunday (the anonymous Gregorian algorithm)."""
+    a, b, c = year % 19, year // 100, year % 100
+    d, e = b // 4, b % 4
+    g = (8 * b + 13) // 25
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = c // 4, c % 4
+    el = (32 + 2 * e + 2 * i - h - k) % 7
+    m = (a + 11 * h + 19 * el) // 433
+    month = (h + el - 7 * m + 90) // 25
+    return dt.date(year, month, (h + el - 7 * m + 33 * month + 19) % 32)
+
+
+def _start(iv: Interval) -> int:
+    return iv.start
+
+
+def _on(day: dt.date, minutes: int, tz: dt.tzinfo) -> dt.datetime:
+    """Wall-clock time on a local date (DST-safe: built from the date); 24:00 is midnight."""
+    if minutes >= 1440:
+        day, minutes = day + dt.timedelta(days=1), minutes - 1440
+    return dt.datetime(day.year, day.month, day.day, minutes // 60, minutes % 60, tzinfo=tz)

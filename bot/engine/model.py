@@ -96,6 +96,8 @@ class Hours:
     always: bool
     intervals: tuple[Interval, ...] = ()
     tz: dt.tzinfo = dt.UTC
+    holidays: bool = False  # closed on Dutch public holidays
+    usually: bool = False  # the source says "usually": say so when it is open
 
 
 @dataclass(frozen=True)

@@ -74,10 +74,10 @@ class Understanding:
         if strong:
             return _best(strong, order)
         near = self.likeness.nearest(text) if len(words) >= 2 else None
-        if near is not None and near.example.kind and near.score >= LIKE:
-            if near.example.kind not in self.weak or not found:
-                how = f"like '{near.example.text}' ({near.score:.2f})"
-                return Meaning(near.example.kind, near.example.lang, how, by_rule=False)
+        liked = near is not None and near.example.kind is not None and near.score >= LIKE
+        if liked and near is not None and (near.example.kind not in self.weak or not found):
+            how = f"like '{near.example.text}' ({near.score:.2f})"
+            return Meaning(str(near.example.kind), near.example.lang, how, by_rule=False)
         return _best(found, order) if found else None
 
 

@@ -34,6 +34,7 @@ SYSTEM_KEYS = {
     "not_reviewed": set(),
     "open_always": set(),
     "open_now": {"time"},
+    "usually_open_now": {"time"},
     "opens_today": {"time"},
     "opens_tomorrow": {"time"},
     "opens_day": {"day", "time"},

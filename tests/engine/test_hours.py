@@ -48,3 +48,27 @@ def test_parse() -> None:
         parse_time("25:00")
     with pytest.raises(ValueError):
         parse_days("xx")
+
+
+def test_easter_and_the_holidays_that_follow_it() -> None:
+    from bot.engine.hours import _easter, is_public_holiday
+
+    assert _easter(2025) == dt.date(2025, 4, 20) and _easter(2026) == dt.date(2026, 4, 5)
+    for day in ("2026-01-01", "2026-04-06", "2026-04-27", "2026-05-14", "2026-05-25", "2026-12-26"):
+        assert is_public_holiday(dt.date.fromisoformat(day)), day
+    assert is_public_holiday(dt.date(2025, 4, 26)), (
+        "King's Day moves to Saturday when 27 April is a Sunday"
+    )
+    assert not is_public_holiday(dt.date(2026, 5, 5)), (
+        "Liberation Day is a day off every fifth year"
+    )
+    assert not is_public_holiday(dt.date(2026, 4, 7))
+
+
+def test_a_contact_closed_on_holidays_opens_after_them() -> None:
+    hours = Hours(False, tuple(Interval(d, 9 * 60, 17 * 60) for d in range(5)), AMS, holidays=True)
+    easter_monday = dt.datetime(2026, 4, 6, 10, 0, tzinfo=AMS)
+    st = status(hours, easter_monday)
+    assert not st.open and st.next_open == dt.datetime(2026, 4, 7, 9, 0, tzinfo=AMS)
+    christmas_eve = dt.datetime(2026, 12, 24, 18, 0, tzinfo=AMS)
+    assert status(hours, christmas_eve).next_open == dt.datetime(2026, 12, 28, 9, 0, tzinfo=AMS)
