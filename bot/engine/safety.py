@@ -149,7 +149,7 @@ class Detector:
 
     def _detect(self, text: str, prefer: Sequence[str], skip: str | None = None) -> Danger | None:
         matches = self.matches(text)
-        order = {lang: i for i, lang in enumerate(prefer)}
+        order = _ranks(prefer)
         best = min(matches, key=lambda m: _order(m, order), default=None)
         if best is not None and best.rule.certain:
             return _danger(best)
@@ -198,3 +198,11 @@ def _examples(lexicons: Iterable[Lexicon]) -> list[Example]:
 
 def _rank(kind: str) -> int:
     return KINDS.index(kind) if kind in KINDS else len(KINDS)
+
+
+def _ranks(prefer: Sequence[str]) -> dict[str, int]:
+    """Each language's first place in `prefer` (a language may be listed twice)."""
+    ranks: dict[str, int] = {}
+    for i, lang in enumerate(prefer):
+        ranks.setdefault(lang, i)
+    return ranks

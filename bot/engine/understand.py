@@ -22,6 +22,7 @@ from bot.engine.translate import Translator
 SOURCE = "nl"
 LIKE = 0.32  # how alike (0-1) a line must be to an example line to take its meaning
 LANGUAGE = "lang:"  # tag prefix of the rules that ask for a language by its name
+EXACT_NAME = 8  # a language name shorter than this must be typed exactly (no typo)
 NAME_WORDS = 4  # a language's name asks for it in a message of at most this many words
 
 
@@ -52,7 +53,9 @@ class Understanding:
                     yield from _rule(lang, word, intent.name)
         for code in tr.languages:
             for name in tr.names(code):
-                yield from _rule(code, name, LANGUAGE + code)
+                # exact: "polis" (police) is one letter from "polish"
+                exact = " ".join(w if len(w) >= EXACT_NAME else "=" + w for w in name.split())
+                yield from _rule(code, exact, LANGUAGE + code)
 
     def _examples(self, tr: Translator) -> Iterator[Example]:
         for lang in tr.languages:
@@ -66,7 +69,7 @@ class Understanding:
         words = normalise(text).split()
         if not words:
             return None
-        order = {lang: i for i, lang in enumerate(prefer)}
+        order = _ranks(prefer)
         found = self.matcher.find(words)
         if len(words) > NAME_WORDS:  # "my husband speaks only Arabic" asks for nothing
             found = [m for m in found if not m.rule.tag.startswith(LANGUAGE)]
@@ -107,3 +110,11 @@ def _rule(lang: str, text: str, tag: str) -> Iterator[Rule]:
         yield parse_rule(lang, text, tag, {}, fold)
     except TermError:
         return
+
+
+def _ranks(prefer: Sequence[str]) -> dict[str, int]:
+    """Each language's first place in `prefer` (a language may be listed twice)."""
+    ranks: dict[str, int] = {}
+    for i, lang in enumerate(prefer):
+        ranks.setdefault(lang, i)
+    return ranks
