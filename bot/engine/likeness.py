@@ -22,7 +22,7 @@ from bot.engine.text import normalise
 GRAM = 4  # length of the letter sequences compared
 COMMON = 0.04  # sequences in more than this share of the lines are skipped when searching
 MAX_GRAMS = 400  # a message is compared on at most this many sequences (about 100 words)
-SHORTLIST = 8  # examples found through rare sequences, then compared on all of them
+SHORTLIST = 12  # examples found through rare sequences, then compared on all of them
 
 
 @dataclass(frozen=True)
@@ -51,27 +51,39 @@ def grams(text: str) -> Counter[str]:
 
 
 class Likeness:
-    """An index of example lines; `nearest` finds the line most like a text."""
+    """An index of example lines; `nearest` finds the line most like a text.
+
+    Built for a fast start: only letter-sequence counts and a list of lines per rare sequence
+    are made up front; an example's weighted vector is made when it is first compared.
+    """
 
     def __init__(self, examples: Iterable[Example]) -> None:
         self.examples = tuple(examples)
-        counts = [grams(e.text) for e in self.examples]
-        df: Counter[str] = Counter(g for c in counts for g in c)
-        total = len(counts)
+        self._counts = [grams(e.text) for e in self.examples]
+        df: Counter[str] = Counter()
+        for c in self._counts:
+            df.update(c.keys())
+        total = len(self._counts)
         self._idf = {g: math.log((total + 1) / (n + 1)) + 1 for g, n in df.items()}
         self._unseen = math.log(total + 1) + 1
         common = max(2, int(COMMON * total))
-        self._vectors = [self._vector(c) for c in counts]
-        self._postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
-        for index, vector in enumerate(self._vectors):
-            for g, w in vector.items():
+        self._postings: dict[str, list[int]] = defaultdict(list)
+        for index, c in enumerate(self._counts):
+            for g in c:
                 if df[g] <= common:
-                    self._postings[g].append((index, w))
+                    self._postings[g].append(index)
+        self._vectors: dict[int, dict[str, float]] = {}
 
     def _vector(self, counts: Counter[str]) -> dict[str, float]:
         weights = {g: (1 + math.log(n)) * self._idf.get(g, self._unseen) for g, n in counts.items()}
         norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
         return {g: w / norm for g, w in weights.items()}
+
+    def _example_vector(self, index: int) -> dict[str, float]:
+        vector = self._vectors.get(index)
+        if vector is None:
+            vector = self._vectors[index] = self._vector(self._counts[index])
+        return vector
 
     def nearest(self, text: str, skip: str | None = None) -> Nearest | None:
         """The most alike example, or None when nothing is shared.
@@ -87,10 +99,10 @@ class Likeness:
         # that a line is always most like itself (common words such as "niet" count there).
         rough: dict[int, float] = defaultdict(float)
         for g, w in query.items():
-            for index, weight in self._postings.get(g, ()):
-                rough[index] += w * weight
+            for index in self._postings.get(g, ()):
+                rough[index] += w
         shortlist = sorted(rough, key=lambda k: (-rough[k], k))[:SHORTLIST]
-        scores = {k: _dot(query, self._vectors[k]) for k in shortlist}
+        scores = {k: _dot(query, self._example_vector(k)) for k in shortlist}
         if skip is not None:
             scores = {k: v for k, v in scores.items() if self.examples[k].text != skip}
         if not scores:

@@ -347,7 +347,7 @@ def _lengths(
     d: Dialogue, lexicons: Mapping[str, Lexicon], tr: Translator, detector: Detector
 ) -> Iterator[Finding]:
     """Render every node in every language and region and measure what would really be sent."""
-    engine = Engine(d, tr, lexicons, detector)
+    engine = Engine(d, tr, lexicons, detector, understand=False)  # renders only
     now = dt.datetime(2026, 1, 5, 12, 0, tzinfo=dt.UTC)
     for lang in tr.languages:
         for node in d.nodes.values():
