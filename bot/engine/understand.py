@@ -23,7 +23,8 @@ SOURCE = "nl"
 LIKE = 0.32  # how alike (0-1) a line must be to an example line to take its meaning
 LANGUAGE = "lang:"  # tag prefix of the rules that ask for a language by its name
 EXACT_NAME = 8  # a language name shorter than this must be typed exactly (no typo)
-NAME_WORDS = 4  # a language's name asks for it in a message of at most this many words
+NAME_WORDS = 4
+MEMO = 20_000  # meanings remembered by text  # a language's name asks for it in a message of at most this many words
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class Understanding:
         rules = list(self._rules(tr))
         self.matcher = Matcher(rules, {})
         self.likeness = Likeness(self._examples(tr))
+        self._memo: dict[tuple[str, tuple[str, ...]], Meaning | None] = {}
 
     def _rules(self, tr: Translator) -> Iterator[Rule]:
         for lang in tr.languages:
@@ -65,7 +67,18 @@ class Understanding:
                     yield Example(line, intent.name, lang)
 
     def meaning(self, text: str, prefer: Sequence[str] = ()) -> Meaning | None:
-        """What a text most likely means, or None. Specific intents beat greetings."""
+        """What a text most likely means, or None. Specific intents beat greetings.
+
+        Remembered per text (bounded): "hallo", "1" and "help" come back all day.
+        """
+        key = (text, tuple(prefer))
+        if key not in self._memo:
+            if len(self._memo) >= MEMO:
+                self._memo.clear()
+            self._memo[key] = self._meaning(text, prefer)
+        return self._memo[key]
+
+    def _meaning(self, text: str, prefer: Sequence[str]) -> Meaning | None:
         words = normalise(text).split()
         if not words:
             return None
