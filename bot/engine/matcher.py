@@ -193,19 +193,21 @@ class Matcher:
         """Where all terms of a rule occur within WINDOW words, or None."""
         places = []
         for alts, negatable in zip(rule.terms, rule.negatable, strict=True):
-            spots = [
-                p
-                for first in alts.keys() & at.keys()
-                for alt in alts[first]
-                for p in at[first]
-                if len(alt) == 1 or _run_follows(alt, p, at)
-            ]
+            spots: list[int] = []
+            for first in alts.keys() & at.keys():
+                for alt in alts[first]:
+                    if len(alt) == 1:
+                        spots.extend(at[first])
+                    elif all(a in at for a in alt[1:]):  # a run whose words all occur
+                        spots.extend(p for p in at[first] if _run_follows(alt, p, at))
             if spots and negatable:
                 spots = self._not_negated(rule.rule.lang, spots, words)
             if not spots:
                 return None
             places.append(spots)
-        for anchor in places[0]:
+        if len(places) == 1:
+            return min(places[0]), min(places[0])
+        for anchor in sorted(set(places[0])):
             chosen = [min(p, key=lambda q: abs(q - anchor)) for p in places]
             if max(chosen) - min(chosen) <= WINDOW:
                 return min(chosen), max(chosen)
