@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from bot.engine.text import normalise
 
 GRAM = 4  # length of the letter sequences compared
-COMMON = 0.04  # sequences in more than this share of the lines are skipped when searching
+COMMON = 0.015  # sequences in more than this share of the lines are skipped when searching
 MAX_GRAMS = 400  # a message is compared on at most this many sequences (about 100 words)
 SHORTLIST = 12  # examples found through rare sequences, then compared on all of them
 
