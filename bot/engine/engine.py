@@ -145,7 +145,7 @@ class Engine:
         # Precise before vague: a short answer or a typed label picks an option; then rules
         # (intents, danger by rule above), then likeness to example lines (danger first).
         option = self._match_option(s, norm) if s.screen is None else None
-        if option is not None and len(norm.split()) <= SHORT_ANSWER:
+        if option is not None and (len(norm.split()) <= SHORT_ANSWER or self._is_label(s, norm)):
             return self._follow(s, option, now)
         meaning = self._understand(s, raw)
         if meaning is not None and meaning.by_rule:
@@ -358,6 +358,12 @@ class Engine:
         top = max(best.values())
         winners = [oid for oid, n in best.items() if n == top]
         return node.option(winners[0]) if len(winners) == 1 else None
+
+    def _is_label(self, s: Session, norm: str) -> bool:
+        """True when the text is exactly a label or route phrase of the current screen."""
+        return any(
+            norm in phrases for _, phrases in self._matcher(s.lang, self.dialogue.nodes[s.node])
+        )
 
     def _matcher(self, lang: str, node: Node) -> list[tuple[str, tuple[str, ...]]]:
         key = (lang, node.id)

@@ -23,7 +23,7 @@ SOURCE = "nl"
 LIKE = 0.32  # how alike (0-1) a line must be to an example line to take its meaning
 LANGUAGE = "lang:"  # tag prefix of the rules that ask for a language by its name
 EXACT_NAME = 8  # a language name shorter than this must be typed exactly (no typo)
-NAME_WORDS = 4
+NAME_WORDS = 6
 MEMO = 20_000  # meanings remembered by text  # a language's name asks for it in a message of at most this many words
 
 
@@ -98,10 +98,11 @@ class Understanding:
 
 
 def _best(found: list[Match], order: Mapping[str, int]) -> Meaning:
-    """The match that covers most of the message; then the preferred language."""
+    """The match that covers most of the message; then the conversation's language (a word
+    shared by two languages is read in the resident's own); then the longest rule."""
     best = max(
         found,
-        key=lambda m: (m.end - m.start, len(m.rule.label), -order.get(m.rule.lang, len(order))),
+        key=lambda m: (m.end - m.start, -order.get(m.rule.lang, len(order)), len(m.rule.label)),
     )
     return Meaning(best.rule.tag, best.rule.lang, best.rule.label)
 
