@@ -55,6 +55,7 @@ def update(locales: Path) -> list[Path]:
             with path.open("rb") as fh:
                 catalog = read_po(fh, locale=lang)
             catalog.update(template, update_header_comment=False)
+            _keep_own_words(catalog)
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
             catalog = Catalog(locale=lang, project=PROJECT, version="1")
@@ -63,6 +64,15 @@ def update(locales: Path) -> list[Path]:
             write_po(fh, catalog, width=100, sort_output=False, ignore_obsolete=True)
         written.append(path)
     return written
+
+
+def _keep_own_words(catalog: Catalog) -> None:
+    """Intent lists are each language's own words, not translations of the Dutch list: a
+    change in the Dutch words does not make them stale (Babel would mark them fuzzy)."""
+    for msg in catalog:
+        if (msg.context or "").startswith("intent.") and msg.string and msg.fuzzy:
+            msg.flags.discard("fuzzy")
+            msg.previous_id = []
 
 
 def compile_all(locales: Path) -> list[Path]:
