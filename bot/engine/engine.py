@@ -306,7 +306,7 @@ class Engine:
         if intent.action == "greet":
             if s.node == self.dialogue.entry and lang in self.tr.languages and lang != s.lang:
                 return self._set_language(s, lang, now)  # greeted in their own language
-            turn = self._enter(s.at(self.dialogue.entry, int(now.timestamp())), now, ())
+            turn = Turn(s, (self._render(s, now, ()),))  # hello again: where we were
         elif intent.action is not None:
             turn = self._command(s, intent.action, now)
         else:

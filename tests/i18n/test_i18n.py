@@ -54,7 +54,7 @@ def rtl_locales(tmp_path: Path) -> Path:
     (loc / "ar/LC_MESSAGES").mkdir(parents=True, exist_ok=True)
     (loc / "ar/LC_MESSAGES/messages.po").write_text(
         'msgid ""\nmsgstr "Content-Type: text/plain; charset=UTF-8\\n"\n\n'
-        'msgctxt "system.emergency"\nmsgid "Acuut gevaar? Bel {emergency}."\nmsgstr "خطر حاد؟ اتصل بـ {emergency}."\n\n'
+        'msgctxt "system.emergency"\nmsgid "Nu in gevaar? Bel {emergency}."\nmsgstr "خطر حاد؟ اتصل بـ {emergency}."\n\n'
         'msgctxt "about.text"\nmsgid "X"\nmsgstr "Y"\n',
         encoding="utf-8",
     )
