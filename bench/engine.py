@@ -106,9 +106,7 @@ def main() -> None:
     kib, session_bytes = memory(engine)
     print(f"{'figure':<40}{'engine':>14}{'baseline':>14}{'target':>14}")
     print(f"{'turns per second (one core)':<40}{rate:>14,.0f}{base:>14,.0f}{'>= 20,000':>14}")
-    print(
-        f"{'cold start: ready to answer (s)':<40}{loaded_s:>14.3f}{yaml_s:>14.3f}{'< 0.5':>14}"
-    )
+    print(f"{'cold start: ready to answer (s)':<40}{loaded_s:>14.3f}{yaml_s:>14.3f}{'< 0.5':>14}")
     print(f"{'memory: 10,000 sessions (KiB)':<40}{kib:>14,.0f}{'':>14}{'':>14}")
     print(f"{'one stored session (bytes)':<40}{session_bytes:>14}{'':>14}{'':>14}")
     print(

@@ -33,13 +33,14 @@ NOW = dt.datetime(2026, 1, 5, 10, 0, tzinfo=dt.UTC)
 FITS: dict[str, set[str]] = {
     "greeting": {"start"},
     "thanks_bye": {"goodbye"},
-    "ask_person": {"trusted"},
+    "ask_person": {"trusted", "veilig_thuis"},  # a person to talk to, with the number
     "what_is_bot": {"about"},
     "children": {"fear_children", "danger_child"},
     "permit": {"fear_permit"},
     "police": {"fear_police"},
     "control": {"control"},
-    "family_pressure": {"family_help", "family", "fear_family", "identity"},
+    # forced marriage: the screen for being married off (Veilig Thuis, before the trip)
+    "family_pressure": {"family_help", "family", "fear_family", "identity", "danger_abroad"},
     "abroad": {"abroad", "danger_abroad"},
     "perpetrator": {"temper", "temper_moment"},
     "bystander": {"other"},
