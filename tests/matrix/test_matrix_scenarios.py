@@ -80,7 +80,9 @@ async def test_an_edit_is_read_again_for_danger_and_a_plain_edit_gets_no_reply(
     matrix_bot: BotUnderTest, resident: Resident, screen: Screens, danger_phrase: str
 ) -> None:
     bot = matrix_bot.user_id
-    room = await resident.greeted(bot, True)
+    # Unencrypted: what is tested is reading an edit; two quick encrypted edits in a full run
+    # sometimes wait on a missing Olm session in the test client (flaky, not the bot).
+    room = await resident.greeted(bot, False)
     first = await resident.say(room, "hallo")
     await resident.reply(room, bot, 1)
 
@@ -94,8 +96,7 @@ async def test_an_edit_is_read_again_for_danger_and_a_plain_edit_gets_no_reply(
 
     await resident.send(room, edit("hallo, hoe gaat het"))
     await resident.send(room, edit(f"hallo, {danger_phrase}"))
-    # two encrypted edits in a row: on a loaded machine Synapse may take a while
-    reply = await resident.reply(room, bot, 2, timeout=120)
+    reply = await resident.reply(room, bot, 2, timeout=60)
     assert screen.text("danger") in (reply.body or ""), "the plain edit got no reply of its own"
 
 
