@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from bot.engine import inputs as i
+from bot.engine.language import guess, script_language
 from bot.engine.model import Contact, Dialogue, Node, Option
 from bot.engine.replies import Button, Erase, Handoff, Message, Reply
 from bot.engine.safety import Danger, Detector, Lexicon
@@ -108,7 +109,9 @@ class Engine(Screens):
             return self._act(self._welcomed(fresh, now), meaning, now)
         if danger is not None:  # only possibly danger, and no command: ask
             return self._alarm(fresh, danger, now)
-        return self.start(i.Start(lang=fresh.lang), now)
+        typed = inp.text if isinstance(inp, i.Text) else ""
+        hint = guess(typed, self.tr.languages, self.tr.native_name) if meaning is None else None
+        return self.start(i.Start(lang=hint or fresh.lang), now)
 
     def system_text(self, lang: str, key: str) -> str:
         """A system text in `lang`, placeholders filled (for transports: descriptions, notices)."""
@@ -148,14 +151,14 @@ class Engine(Screens):
             return self._follow(s, option, now)
         meaning = self._understand(s, raw)
         if meaning is not None and meaning.by_rule:
-            return self._act(s, meaning, now)
+            return self._act(s, meaning, now, raw)
         elsewhere = danger is not None and s.node != self.danger_screen(danger)
         if elsewhere and danger is not None and danger.certain:  # like a danger example
             return self._alarm(s, danger, now)
         if option is not None:
             return self._follow(s, option, now)
         if meaning is not None:
-            return self._act(s, meaning, now)
+            return self._act(s, meaning, now, raw)
         if elsewhere and danger is not None:  # only possibly danger: ask, calmly
             return self._alarm(s, danger, now)
         return self._again(s, now, "not_understood")
@@ -296,12 +299,12 @@ class Engine(Screens):
             return None
         return self.understanding.meaning(clean(raw, ROUTE_WINDOW), (s.lang, SOURCE_LANG, "en"))
 
-    def _act(self, s: Session, meaning: Meaning, now: dt.datetime) -> Turn:
+    def _act(self, s: Session, meaning: Meaning, now: dt.datetime, raw: str = "") -> Turn:
         """Do what a resident means: set a language, greet, a command, or go to a screen."""
         if meaning.intent.startswith(LANGUAGE):
             return self._set_language(s, meaning.intent[len(LANGUAGE) :], now)
         intent = self.dialogue.intents[meaning.intent]
-        lang = meaning.lang
+        lang = self._language_of(raw, meaning.lang, s)
         if intent.action == "greet":
             if s.node == self.dialogue.entry and lang in self.tr.languages and lang != s.lang:
                 return self._set_language(s, lang, now)  # greeted in their own language
@@ -311,6 +314,15 @@ class Engine(Screens):
         else:
             turn = self._goto(s, intent.goto or self.dialogue.help_node, now)
         return self._offer(turn, s, lang)
+
+    def _language_of(self, raw: str, found: str, s: Session) -> str:
+        """The language a resident writes in: where the words were found, unless they were
+        found in the conversation's language but the script says otherwise (a Dutch word
+        such as "IND" in an Arabic sentence)."""
+        if found != s.lang:
+            return found
+        by_script = script_language(raw)
+        return by_script if by_script in self.tr.languages else found
 
     def _leads_somewhere(self, meaning: Meaning) -> bool:
         """A meaning that is more than a greeting or a language (those get the opening)."""

@@ -142,3 +142,18 @@ def test_no_evaluation_line_is_copied_into_the_intents() -> None:
             norm = normalise(item["text"])
             if len(norm.split()) >= 4:
                 assert norm not in taught, f"{path.name}: evaluation line copied: {item['text']}"
+
+
+def test_a_first_message_greets_in_the_language_it_is_written_in(engine: Engine) -> None:
+    assert first(engine.handle(None, i.Text("merhaba"), FROZEN)).lang == "tr"
+    assert first(engine.handle(None, i.Text("سلام"), FROZEN)).lang in ("ar", "fa")
+    assert first(engine.handle(None, i.Text("ሰላም"), FROZEN)).lang == "ti"
+
+
+def test_a_dutch_word_in_an_arabic_sentence_still_offers_arabic(engine: Engine) -> None:
+    msg = first(
+        engine.handle(started(engine), i.Text("خايفة على الverblijfsvergunning تبعي"), FROZEN)
+    )
+    assert msg.lang == "nl"
+    if msg.node == "fear_permit":
+        assert any(b.id == "lang.ar" for b in msg.options)

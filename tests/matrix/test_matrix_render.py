@@ -8,9 +8,9 @@ import pytest
 from nio import ErrorResponse
 
 from bot.engine import inputs as i
+from bot.engine.language import guess
 from bot.engine.replies import Button, ContactCard, Message
 from bot.transports.matrix.homeserver import transient
-from bot.transports.matrix.language import guess
 from bot.transports.matrix.logs import ScrubIds
 from bot.transports.matrix.render import classify, content, entry_code, strip_reply, to_input
 from tests.matrix.synapse_harness import recommended

@@ -28,6 +28,7 @@ from nio import AsyncClient, MegolmEvent, RoomMemberEvent, SyncResponse
 
 from bot.engine import inputs as i
 from bot.engine.engine import Engine
+from bot.engine.language import guess
 from bot.engine.replies import Button, Erase, Handoff, Message, Reply
 from bot.engine.session import Session
 from bot.i18n.catalogs import Catalogs
@@ -35,7 +36,6 @@ from bot.runner import Deliver, Runner
 from bot.store.trail import UpdateLog
 from bot.transports.matrix.connect import LoginFailed, MatrixConfig
 from bot.transports.matrix.homeserver import Homeserver, transient
-from bot.transports.matrix.language import guess
 from bot.transports.matrix.render import Incoming, buttons, classify, content, entry_code, to_input
 from bot.transports.matrix.state import MatrixState, OwnRoom
 

@@ -1,8 +1,9 @@
-"""A first guess at the resident's language from their first message, for the greeting.
+"""A timid guess at the language of a text: a script that belongs to one language, a
+language's own name, or a few common words.
 
-Matrix clients send no language with a message, so the first message is the only hint. The
-guess is deliberately timid: a script that belongs to one language, a language's own name, or
-a few common words. Without a clear hint the greeting is Dutch and offers another language.
+Used by every transport through the engine (a first message greets in its language; a text in
+another script than the conversation's gets an offer to switch) and by Matrix, whose clients
+send no language with a message. Without a clear hint there is no guess.
 """
 
 from __future__ import annotations
@@ -36,6 +37,16 @@ def guess(text: str, offered: Iterable[str], native: Callable[[str], str]) -> st
     langs = tuple(offered)
     found = _by_name(text, langs, native) or _by_script(text) or _by_words(text)
     return found if found in langs else None
+
+
+def script_language(text: str) -> str | None:
+    """The language a text's script points to (Arabic, Farsi, Ukrainian, Tigrinya), or None.
+
+    Russian (Cyrillic without Ukrainian letters) counts as Ukrainian: the bot's Ukrainian
+    is meant for Russian-speaking Ukrainians too.
+    """
+    found = _by_script(text)
+    return "uk" if found == "ru" else found
 
 
 def _by_name(text: str, langs: tuple[str, ...], native: Callable[[str], str]) -> str | None:
