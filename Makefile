@@ -10,14 +10,7 @@ LOCK := requirements.lock
 LOCK_TOOL := .venv-lock
 PIP_TOOLS := pip-tools==7.6.2
 
-.PHONY: lock not-typos
-
-# Everyday words one typo from a danger word (staat / slaat), from a word-frequency list:
-# run after changing a lexicon, review the diff of dialogues/danger/not_typos/.
-WORDFREQ := wordfreq==3.1.1
-not-typos: $(STAMP)
-	test -x .venv-tools/bin/python || ($(PY) -m venv .venv-tools && .venv-tools/bin/pip install -q $(WORDFREQ) && .venv-tools/bin/pip install -q --no-deps -r $(LOCK) && .venv-tools/bin/pip install -q --no-deps -e .)
-	.venv-tools/bin/python -m bot.content.typo_shadows dialogues
+.PHONY: lock
 
 # Exactly what the lock names (every package, with hashes), then our own package without
 # dependencies and without build isolation, so not even the build backend comes from elsewhere.
@@ -55,4 +48,4 @@ bench: $(STAMP)
 	for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
 clean:
-	rm -rf $(VENV) $(LOCK_TOOL) .venv-tools .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(LOCK_TOOL) .pytest_cache .mypy_cache .ruff_cache

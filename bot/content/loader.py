@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -71,7 +71,6 @@ def load(folder: Path, trusted: Path | None = None) -> Loaded:
         problems,
     )
     lexicons = _lexicons(lex_sources, problems)
-    _generated_not_typos(folder, lexicons)
     dialogue = None if errors(problems) else _build(sources, problems)
     return Loaded(dialogue, lexicons, sources, lex_sources, problems)
 
@@ -86,16 +85,6 @@ def _lexicons(sources: list[Source], problems: list[Problem]) -> dict[str, Lexic
             line = src.line(err.path)
             problems.append(Problem("error", "danger_rule", str(err), src.file, line))
     return out
-
-
-def _generated_not_typos(folder: Path, lexicons: dict[str, Lexicon]) -> None:
-    """Add danger/not_typos/<lang>.txt (written by `make not-typos`) to each lexicon."""
-    for lang, lex in list(lexicons.items()):
-        path = folder / "danger" / "not_typos" / f"{lang}.txt"
-        if path.exists():
-            lines = path.read_text(encoding="utf-8").splitlines()
-            words = tuple(w.strip() for w in lines if w.strip() and not w.startswith("#"))
-            lexicons[lang] = replace(lex, not_typos=lex.not_typos + words)
 
 
 def _schema(path: Path) -> dict[str, Any]:

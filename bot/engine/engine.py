@@ -261,7 +261,7 @@ class Engine(Screens):
         For transports that want to put such a message first in a queue; the engine itself
         checks every text again when it handles it.
         """
-        return self.detector.detect(text, (lang or SOURCE_LANG,)) is not None
+        return self.danger(text, lang) is not None  # the same memo entry as the engine's
 
     def danger(self, text: str, lang: str | None = None) -> Danger | None:
         """What the detector finds in a text (for tools, metrics and `vrede check`)."""

@@ -95,31 +95,20 @@ def validate(
 
 
 def _settings(d: Dialogue) -> Iterator[Finding]:
-    for key in ("entry", "danger_node", "help_node"):
-        target = getattr(d, key)
+    links = [
+        (getattr(d, key), f"'{key}' names", f"setting:{key}")
+        for key in ("entry", "danger_node", "help_node")
+    ]
+    links += [
+        (t, f"entry code '{c}' leads to", f"entry_codes:{c}") for c, t in d.entry_codes.items()
+    ]
+    links += [
+        (i.goto, f"intent '{n}' leads to", f"intent:{n}") for n, i in d.intents.items() if i.goto
+    ]
+    for target, what, where in links:
         if target not in d.nodes:
-            yield Finding(
-                "error",
-                "missing_node",
-                f"'{key}' names node '{target}', which does not exist",
-                f"setting:{key}",
-            )
-    for code, target in d.entry_codes.items():
-        if target not in d.nodes:
-            yield Finding(
-                "error",
-                "missing_node",
-                f"entry code '{code}' leads to missing node '{target}'",
-                f"entry_codes:{code}",
-            )
-    for name, intent in d.intents.items():
-        if intent.goto is not None and intent.goto not in d.nodes:
-            yield Finding(
-                "error",
-                "missing_node",
-                f"intent '{name}' leads to missing node '{intent.goto}'",
-                f"intent:{name}",
-            )
+            msg = f"{what} missing node '{target}'"
+            yield Finding("error", "missing_node", msg, where)
     for kind, target in d.danger_screens.items():
         node = d.nodes.get(target)
         if node is None or not node.urgent:
