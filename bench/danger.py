@@ -28,7 +28,8 @@ from bench.baseline.round1 import Round1  # noqa: E402
 from bot.content.loader import load  # noqa: E402
 from bot.engine.safety import Detector  # noqa: E402
 
-EVAL = ROOT / "tests" / "eval" / "danger"
+# `--dev` measures the development lines instead (tests/dev/danger: tuned on, so only a guide).
+EVAL = ROOT / "tests" / ("dev" if "--dev" in sys.argv else "eval") / "danger"
 
 
 def eval_sets() -> dict[str, dict[str, list]]:

@@ -13,9 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.config import Settings
-from bot.content.check import check, startup_errors, trusted_file
+from bot.content.check import check, trusted_file
 from bot.content.loader import load
-from bot.content.problems import Problem, errors
+from bot.content.prepared import ContentError, prepare
+from bot.content.problems import errors
 from bot.engine.engine import Engine
 from bot.graph import dot, mermaid
 from bot.i18n import roundtrip
@@ -32,14 +33,6 @@ HOW_TO_CONNECT = (
     "(Local chat in the terminal. To connect the bot, set TELEGRAM_TOKEN for Telegram, or "
     "MATRIX_HOMESERVER with MATRIX_USER and MATRIX_PASSWORD for Matrix; see README.md.)"
 )
-
-
-class ContentError(Exception):
-    """The dialogue cannot be loaded; carries the problems to print."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__(f"{len(problems)} problems")
-        self.problems = problems
 
 
 @dataclass
@@ -62,12 +55,10 @@ def build(settings: Settings, persistent: bool = True, example_people: bool = Fa
     trusted = settings.trusted_persons
     if trusted is None and example_people:
         trusted = trusted_file(settings.dialogues, None)
-    loaded = load(settings.dialogues, trusted)
-    catalogs = Catalogs.load(settings.locales)
-    problems = startup_errors(loaded, catalogs, dt.date.today())
-    if problems or loaded.dialogue is None:
-        raise ContentError(problems)
-    engine = Engine(loaded.dialogue, catalogs, loaded.lexicons, loaded.detector)
+    prepared = prepare(
+        settings.dialogues, settings.locales, trusted, dt.date.today(), settings.cache_dir
+    )
+    engine, catalogs = prepared.engine(), prepared.catalogs
     ttl = int(settings.ttl_hours * 3600)
     if persistent:
         secret = load_secret(settings.secret, settings.data_dir)

@@ -7,6 +7,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+
+def default_cache_dir(env: Mapping[str, str]) -> Path:
+    """VREDE_CACHE_DIR, else $XDG_CACHE_HOME/vrede, else ~/.cache/vrede."""
+    if env.get("VREDE_CACHE_DIR"):
+        return Path(env["VREDE_CACHE_DIR"])
+    base = Path(env["XDG_CACHE_HOME"]) if env.get("XDG_CACHE_HOME") else Path.home() / ".cache"
+    return base / "vrede"
+
+
 HERE = Path(__file__).resolve().parent.parent
 
 
@@ -26,6 +35,7 @@ class Settings:
     ttl_hours: float
     trusted_persons: Path | None
     log_level: str
+    cache_dir: Path | None  # compiled content (content/prepared.py); None: no cache
     telegram_token: str | None
     telegram_api_url: str | None
     matrix_homeserver: str | None
@@ -47,6 +57,7 @@ class Settings:
             ttl_hours=float(env.get("VREDE_TTL_HOURS", "24")),
             trusted_persons=Path(tp) if tp else None,
             log_level=env.get("VREDE_LOG_LEVEL", "INFO"),
+            cache_dir=None if env.get("VREDE_CACHE_DIR") == "off" else default_cache_dir(env),
             telegram_token=env.get("TELEGRAM_TOKEN") or None,
             telegram_api_url=env.get("TELEGRAM_API_URL") or None,
             matrix_homeserver=env.get("MATRIX_HOMESERVER") or None,

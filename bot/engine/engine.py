@@ -44,13 +44,15 @@ class Engine(Screens):
         self,
         dialogue: Dialogue,
         translator: Translator,
-        lexicons: Mapping[str, Lexicon],
+        lexicons: Mapping[str, Lexicon] | None,
         detector: Detector | None = None,
         understand: bool = True,
+        understanding: Understanding | None = None,
     ) -> None:
+        """`detector` and `understanding` may come ready-made (shared, or from the compiled
+        content cache); otherwise they are built from `lexicons` and the dialogue's intents."""
         self.dialogue = dialogue
         self.tr = translator
-        self.lexicons = lexicons
         self._values = _placeholder_values(dialogue.contacts)
         self._person_codes = {p.code: p.id for p in dialogue.trusted.values() if p.code}
         self._matchers: dict[tuple[str, str], list[tuple[str, tuple[str, ...]]]] = {}
@@ -60,9 +62,15 @@ class Engine(Screens):
         self._buttons: dict[tuple[str, str], tuple[Button, ...]] = {}
         self._command_buttons: dict[str, tuple[Button, ...]] = {}
         self._contact_cache: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
-        self.detector = detector if detector is not None else Detector(lexicons)
+        if detector is None:
+            if lexicons is None:
+                raise ValueError("an engine needs lexicons or a detector")
+            detector = Detector(lexicons)
+        self.detector = detector
         # Free text on any screen; `understand=False` gives round 1 (options and commands).
-        self.understanding = Understanding(dialogue.intents, translator) if understand else None
+        if understand and understanding is None:
+            understanding = Understanding(dialogue.intents, translator)
+        self.understanding = understanding if understand else None
 
     # ----------------------------------------------------------------- entry point
     def handle(self, session: Session | None, inp: i.Input, now: dt.datetime) -> Turn:

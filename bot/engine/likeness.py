@@ -16,6 +16,7 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from bot.engine.text import normalise
 
@@ -25,9 +26,10 @@ MAX_GRAMS = 400  # a message is compared on at most this many sequences (about 1
 SHORTLIST = 12  # examples found through rare sequences, then compared on all of them
 
 
-@dataclass(frozen=True)
-class Example:
-    """One example line: its text, its kind (None for a harmless look-alike), its language."""
+class Example(NamedTuple):
+    """One example line: its text, its kind (None for a harmless look-alike), its language.
+
+    A NamedTuple: thousands are saved and loaded with a compiled index."""
 
     text: str
     kind: str | None
@@ -59,20 +61,24 @@ class Likeness:
 
     def __init__(self, examples: Iterable[Example]) -> None:
         self.examples = tuple(examples)
-        self._counts = [grams(e.text) for e in self.examples]
+        counts = [grams(e.text) for e in self.examples]
         df: Counter[str] = Counter()
-        for c in self._counts:
+        for c in counts:
             df.update(c.keys())
-        total = len(self._counts)
+        total = len(counts)
         self._idf = {g: math.log((total + 1) / (n + 1)) + 1 for g, n in df.items()}
         self._unseen = math.log(total + 1) + 1
         common = max(2, int(COMMON * total))
-        self._postings: dict[str, list[int]] = defaultdict(list)
-        for index, c in enumerate(self._counts):
+        postings: dict[str, list[int]] = defaultdict(list)
+        for index, c in enumerate(counts):
             for g in c:
                 if df[g] <= common:
-                    self._postings[g].append(index)
+                    postings[g].append(index)
+        self._postings = {g: tuple(found) for g, found in postings.items()}
         self._vectors: dict[int, dict[str, float]] = {}
+
+    def __getstate__(self) -> dict[str, object]:
+        return {**self.__dict__, "_vectors": {}}
 
     def _vector(self, counts: Counter[str]) -> dict[str, float]:
         weights = {g: (1 + math.log(n)) * self._idf.get(g, self._unseen) for g, n in counts.items()}
@@ -82,7 +88,7 @@ class Likeness:
     def _example_vector(self, index: int) -> dict[str, float]:
         vector = self._vectors.get(index)
         if vector is None:
-            vector = self._vectors[index] = self._vector(self._counts[index])
+            vector = self._vectors[index] = self._vector(grams(self.examples[index].text))
         return vector
 
     def nearest(self, text: str, skip: str | None = None) -> Nearest | None:

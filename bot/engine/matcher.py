@@ -11,21 +11,24 @@ rule means: danger kinds and intents are only tags.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from bot.engine.terms import NEGATION_REACH, PHRASE_GAP, WINDOW, Atom, Rule
+from bot.engine.terms import NEGATION_REACH, PHRASE_GAP, WINDOW, Atom, Rule, RuleInfo
 
 CACHE_LIMIT = 50_000  # words remembered with their atoms (a few MB at most)
 LONGEST_WORD = 40  # longer "words" (a pasted link, a key mash) are only looked up whole
+_MODES = ("exact", "prefix", "suffix", "infix", "typo_exact", "typo_prefix")
 
 
 @dataclass(frozen=True)
 class Match:
     """A rule that matched, and where: the position of its first and last word."""
 
-    rule: Rule
+    rule: RuleInfo
     start: int
     end: int
 
@@ -52,21 +55,18 @@ def one_typo(a: str, b: str) -> bool:
     return longer[i + 1 :] == shorter[i:]
 
 
-@dataclass(frozen=True)
-class _Compiled:
-    """A rule with its atoms as numbers: what `find` works on (hashing Atoms is slow).
-
-    Per term: its alternatives grouped by their first atom, so that only alternatives whose
-    first word occurs in the message are looked at (a group may have hundreds of members).
-    """
-
-    rule: Rule
-    terms: tuple[dict[int, tuple[tuple[int, ...], ...]], ...]
-    negatable: tuple[bool, ...]
+# Per term of a rule: its alternatives (runs of atom ids) grouped by their first atom, so
+# that only alternatives whose first word occurs in the message are looked at (a group may
+# have hundreds of members). Plain dicts and tuples: the index pickles and loads fast.
+_Terms = tuple[dict[int, tuple[tuple[int, ...], ...]], ...]
 
 
 class Matcher:
-    """Rules compiled into one index. Immutable after construction except its memo."""
+    """Rules compiled into one index. Immutable after construction except its memo.
+
+    After construction it holds only numbers, strings, tuples and dicts (no Atom or Rule
+    objects), so that a compiled matcher is quick to save and load (content/prepared.py).
+    """
 
     def __init__(
         self,
@@ -74,52 +74,62 @@ class Matcher:
         negations: Mapping[str, Iterable[str]],
         not_typos: Iterable[str] = (),
     ) -> None:
-        self.rules = tuple(rules)
+        rules = tuple(rules)
+        self.rules: tuple[RuleInfo, ...] = tuple(r.info for r in rules)
         # Real words that lie one typo away from a danger word ("staat" / "slaat"): never
         # read as that typo.
         self._not_typos = frozenset(not_typos)
         self._negations = {lang: frozenset(words) for lang, words in negations.items()}
-        self._maps: dict[str, dict[str, set[Atom]]] = defaultdict(lambda: defaultdict(set))
-        self._lengths: dict[str, set[int]] = defaultdict(set)
+        maps: dict[str, dict[str, set[int]]] = {mode: defaultdict(set) for mode in _MODES}
+        lengths: dict[str, set[int]] = {mode: set() for mode in _MODES}
         self._typo_stems: set[int] = set()
-        self._ids: dict[Atom, int] = {}
-        # first atom of a term's alternative -> (rule index, term index)
-        self._firsts: dict[int, list[tuple[int, int]]] = defaultdict(list)
-        self._groups: dict[int, dict[int, tuple[tuple[int, ...], ...]]] = {}
-        self._compiled = [self._compile(index, rule) for index, rule in enumerate(self.rules)]
-        del self._groups
+        self._texts: list[str] = []  # atom id -> its text (to check a typo)
+        ids: dict[Atom, int] = {}
+        # first atom of an alternative of a rule's trigger term -> rule indexes
+        triggers: dict[int, list[int]] = defaultdict(list)
+        groups: dict[int, dict[int, tuple[tuple[int, ...], ...]]] = {}
+
+        def atom_id(atom: Atom) -> int:
+            if atom not in ids:
+                ids[atom] = len(ids)
+                self._texts.append(atom.text)
+                maps[atom.mode][atom.text].add(ids[atom])
+                lengths[atom.mode].add(len(atom.text))
+                if atom.typo:
+                    for key in _deletes(atom.text):
+                        maps["typo_" + atom.mode][key].add(ids[atom])
+                    if atom.mode == "prefix":
+                        self._typo_stems.update(range(len(atom.text) - 1, len(atom.text) + 2))
+            return ids[atom]
+
+        self._terms: list[_Terms] = []
+        self._negatable: list[tuple[bool, ...]] = []
+        for index, rule in enumerate(rules):
+            terms = []
+            for term in rule.terms:
+                compiled = groups.get(id(term.alternatives))
+                if compiled is None:  # a group shared by many rules is compiled once
+                    by_first: dict[int, list[tuple[int, ...]]] = defaultdict(list)
+                    for alt in term.alternatives:
+                        alt_ids = tuple(atom_id(a) for a in alt)
+                        by_first[alt_ids[0]].append(alt_ids)
+                    compiled = {first: tuple(alts) for first, alts in by_first.items()}
+                    groups[id(term.alternatives)] = compiled
+                terms.append(compiled)
+            # A rule is looked at only when a first word of its rarest term occurs: the term
+            # with the fewest first words ("mes", not the hundreds of ways to say "partner").
+            for first in min(terms, key=len):
+                triggers[first].append(index)
+            self._terms.append(tuple(terms))
+            self._negatable.append(tuple(t.negatable for t in rule.terms))
+        self._maps = {mode: {k: tuple(sorted(v)) for k, v in maps[mode].items()} for mode in _MODES}
+        self._lengths = {mode: tuple(sorted(lengths[mode])) for mode in _MODES}
+        self._triggers = {atom: tuple(found) for atom, found in triggers.items()}
+        self._typo_stems = set(self._typo_stems)
         self._memo: dict[str, frozenset[int]] = {}
 
-    def _compile(self, index: int, rule: Rule) -> _Compiled:
-        terms: list[dict[int, tuple[tuple[int, ...], ...]]] = []
-        for term in rule.terms:
-            compiled = self._groups.get(id(term.alternatives))
-            if compiled is None:  # a group shared by many rules is compiled once
-                by_first: dict[int, list[tuple[int, ...]]] = defaultdict(list)
-                for alt in term.alternatives:
-                    ids = tuple(self._id(a) for a in alt)
-                    by_first[ids[0]].append(ids)
-                compiled = {first: tuple(alts) for first, alts in by_first.items()}
-                self._groups[id(term.alternatives)] = compiled
-            for first in compiled:
-                self._firsts[first].append((index, len(terms)))
-            terms.append(compiled)
-        return _Compiled(rule, tuple(terms), tuple(t.negatable for t in rule.terms))
-
-    def _id(self, atom: Atom) -> int:
-        if atom not in self._ids:
-            self._ids[atom] = len(self._ids)
-            self._add(atom)
-        return self._ids[atom]
-
-    def _add(self, atom: Atom) -> None:
-        self._maps[atom.mode][atom.text].add(atom)
-        self._lengths[atom.mode].add(len(atom.text))
-        if atom.typo:
-            for key in _deletes(atom.text):
-                self._maps["typo_" + atom.mode][key].add(atom)
-            if atom.mode == "prefix":
-                self._typo_stems.update(range(len(atom.text) - 1, len(atom.text) + 2))
+    def __getstate__(self) -> dict[str, object]:
+        return {**self.__dict__, "_memo": {}}
 
     # ----------------------------------------------------------------- words
     def atoms(self, word: str) -> frozenset[int]:
@@ -128,71 +138,95 @@ class Matcher:
         if found is None:
             if len(self._memo) >= CACHE_LIMIT:
                 self._memo.clear()
-            found = self._memo[word] = frozenset(self._ids[a] for a in self._lookup(word))
+            found = self._memo[word] = frozenset(self._lookup(word))
         return found
 
-    def _lookup(self, word: str) -> set[Atom]:
-        maps, n = self._maps, len(word)
+    def _lookup(self, word: str) -> set[int]:
+        # Each kind of lookup gathers its keys first and intersects them with the index in
+        # one C-level step: most keys find nothing, and a new word costs microseconds.
+        maps, lengths, n = self._maps, self._lengths, len(word)
         out = set(maps["exact"].get(word, ()))
         if n > LONGEST_WORD:
             return out
-        for k in self._lengths["prefix"]:
-            if k <= n:
-                out.update(maps["prefix"].get(word[:k], ()))
-        for k in self._lengths["suffix"]:
-            if k <= n:
-                out.update(maps["suffix"].get(word[n - k :], ()))
-        infix = maps["infix"]
-        for k in self._lengths["infix"]:
-            for i in range(n - k + 1):
-                out.update(infix.get(word[i : i + k], ()))
+        prefix, suffix, infix = maps["prefix"], maps["suffix"], maps["infix"]
+        for key in prefix.keys() & [word[:k] for k in lengths["prefix"] if k <= n]:
+            out.update(prefix[key])
+        for key in suffix.keys() & [word[n - k :] for k in lengths["suffix"] if k <= n]:
+            out.update(suffix[key])
+        parts = [word[i : i + k] for k in lengths["infix"] for i in range(n - k + 1)]
+        for key in infix.keys() & parts:
+            out.update(infix[key])
         if n >= 4 and word not in self._not_typos:
             out.update(self._typos(word))
         return out
 
-    def _typos(self, word: str) -> set[Atom]:
+    def _typos(self, word: str) -> set[int]:
         """Atoms within one typo: a letter missing, added, changed, or two swapped."""
-        out: set[Atom] = set()
+        out: set[int] = set()
+        texts, n = self._texts, len(word)
         exact = self._maps["typo_exact"]
-        for key in _deletes(word):
-            out.update(a for a in exact.get(key, ()) if one_typo(word, a.text))
+        for key in exact.keys() & _deletes(word):
+            out.update(a for a in exact[key] if one_typo(word, texts[a]))
+        # A stem of length L matches the first L-1, L or L+1 letters with one typo.
+        heads = [word[:k] for k in self._typo_stems if k <= n]
+        keys = set(heads)
+        keys.update(h[:i] + h[i + 1 :] for h in heads for i in range(len(h)))
         stems = self._maps["typo_prefix"]
-        for k in self._typo_stems:
-            if k <= len(word):
-                head = word[:k]
-                for key in _deletes(head):
-                    out.update(a for a in stems.get(key, ()) if one_typo(head, a.text))
+        for key in stems.keys() & keys:
+            for a in stems[key]:
+                t = texts[a]
+                if a not in out and any(
+                    one_typo(word[:k], t) for k in (len(t) - 1, len(t), len(t) + 1) if k <= n
+                ):
+                    out.add(a)
         return out
 
     # ----------------------------------------------------------------- messages
     def find(self, words: Sequence[str]) -> list[Match]:
         """Every rule that matches the words of one normalised message."""
+        at, candidates = self._candidates(words)
+        found = []
+        for index in sorted(candidates):
+            span = self._span(index, words, at)
+            if span is not None:
+                found.append(Match(self.rules[index], *span))
+        return found
+
+    def first(self, words: Sequence[str], key: Callable[[int], Any]) -> Match | None:
+        """The matching rule with the lowest `key(rule index)`: the same answer as the
+        minimum of `find`, but rules are tried in that order and the first match ends it (a
+        long message full of danger words stays fast)."""
+        at, candidates = self._candidates(words)
+        for index in sorted(candidates, key=lambda k: (key(k), k)):
+            span = self._span(index, words, at)
+            if span is not None:
+                return Match(self.rules[index], *span)
+        return None
+
+    def _candidates(self, words: Sequence[str]) -> tuple[dict[int, list[int]], list[int]]:
+        """Where each atom occurs, and the rules whose trigger term has its first word here
+        and whose other terms have at least one of theirs."""
         at: dict[int, list[int]] = defaultdict(list)
         for pos, word in enumerate(words):
             for atom in self.atoms(word):
                 at[atom].append(pos)
-        if not at:
-            return []
-        # A rule is looked at only when each of its terms has its first word in the message.
-        seen: dict[int, set[int]] = defaultdict(set)
+        triggered: set[int] = set()
         for atom in at:
-            for index, term in self._firsts.get(atom, ()):
-                seen[index].add(term)
-        found = []
-        for index in sorted(seen):
-            rule = self._compiled[index]
-            if len(seen[index]) == len(rule.terms):
-                span = self._span(rule, words, at)
-                if span is not None:
-                    found.append(Match(rule.rule, *span))
-        return found
+            triggered.update(self._triggers.get(atom, ()))
+        present, terms = at.keys(), self._terms
+        return at, [
+            index
+            for index in triggered
+            if all(not present.isdisjoint(alts) for alts in terms[index])
+        ]
 
     def _span(
-        self, rule: _Compiled, words: Sequence[str], at: Mapping[int, list[int]]
+        self, index: int, words: Sequence[str], at: Mapping[int, list[int]]
     ) -> tuple[int, int] | None:
-        """Where all terms of a rule occur within WINDOW words, or None."""
+        """Where all terms of rule `index` occur within WINDOW words, or None."""
         places = []
-        for alts, negatable in zip(rule.terms, rule.negatable, strict=True):
+        lang = self.rules[index].lang
+        for alts, negatable in zip(self._terms[index], self._negatable[index], strict=True):
             spots: list[int] = []
             for first in alts.keys() & at.keys():
                 for alt in alts[first]:
@@ -201,14 +235,15 @@ class Matcher:
                     elif all(a in at for a in alt[1:]):  # a run whose words all occur
                         spots.extend(p for p in at[first] if _run_follows(alt, p, at))
             if spots and negatable:
-                spots = self._not_negated(rule.rule.lang, spots, words)
+                spots = self._not_negated(lang, spots, words)
             if not spots:
                 return None
             places.append(spots)
         if len(places) == 1:
             return min(places[0]), min(places[0])
-        for anchor in sorted(set(places[0])):
-            chosen = [min(p, key=lambda q: abs(q - anchor)) for p in places]
+        places = [sorted(set(p)) for p in places]
+        for anchor in places[0]:
+            chosen = [_nearest(p, anchor) for p in places]
             if max(chosen) - min(chosen) <= WINDOW:
                 return min(chosen), max(chosen)
         return None
@@ -222,8 +257,19 @@ class Matcher:
 def _run_follows(alt: tuple[int, ...], pos: int, at: Mapping[int, list[int]]) -> bool:
     """True when the atoms after the first follow it in order, each within PHRASE_GAP words."""
     for atom in alt[1:]:
-        nxt = [p for p in at.get(atom, ()) if pos < p <= pos + 1 + PHRASE_GAP]
-        if not nxt:
+        spots = at.get(atom, ())
+        i = bisect_right(spots, pos)  # positions are in ascending order
+        if i == len(spots) or spots[i] > pos + 1 + PHRASE_GAP:
             return False
-        pos = min(nxt)
+        pos = spots[i]
     return True
+
+
+def _nearest(spots: list[int], anchor: int) -> int:
+    """The position in sorted `spots` nearest to `anchor` (the earlier one on a tie)."""
+    i = bisect_left(spots, anchor)
+    if i == 0:
+        return spots[0]
+    if i == len(spots) or anchor - spots[i - 1] <= spots[i] - anchor:
+        return spots[i - 1]
+    return spots[i]

@@ -113,19 +113,28 @@ class Detector:
     """
 
     def __init__(self, lexicons: Mapping[str, Lexicon]) -> None:
-        self.lexicons = dict(lexicons)
         self.likeness = Likeness(_examples(lexicons.values()))
         self._memo: dict[tuple[str, tuple[str, ...]], Danger | None] = {}
         rules = [r for lex in lexicons.values() for r in lex.rules]
         negations = {lang: lex.negations for lang, lex in lexicons.items()}
         not_typos = [w for lex in lexicons.values() for w in lex.not_typos]
         self.matcher = Matcher(rules, negations, not_typos)
+        self._static = [(not r.certain, _rank(r.tag)) for r in self.matcher.rules]
+
+    def __getstate__(self) -> dict[str, object]:
+        return {**self.__dict__, "_memo": {}}
 
     def matches(self, text: str) -> list[Match]:
         """Every danger rule that matches a raw text (for tests and `vrede check`)."""
-        if len(text) > MAX_CHARS:  # a paste of a book: the start and the end are read
-            text = text[: MAX_CHARS // 2] + " " + text[-MAX_CHARS // 2 :]
-        return self.matcher.find(normalise(text).split())
+        return self.matcher.find(_words(text))
+
+    def best(self, text: str, prefer: Sequence[str] = ()) -> Match | None:
+        """The most urgent matching rule: certain first, then kind, then `prefer`."""
+        order = _ranks(prefer)
+        rules, static, last = self.matcher.rules, self._static, len(order)
+        return self.matcher.first(
+            _words(text), lambda k: (static[k], order.get(rules[k].lang, last))
+        )
 
     def detect(
         self, text: str, prefer: Sequence[str] = (), unlisted: bool = False
@@ -148,9 +157,7 @@ class Detector:
         return found
 
     def _detect(self, text: str, prefer: Sequence[str], skip: str | None = None) -> Danger | None:
-        matches = self.matches(text)
-        order = _ranks(prefer)
-        best = min(matches, key=lambda m: _order(m, order), default=None)
+        best = self.best(text, prefer)
         if best is not None and best.rule.certain:
             return _danger(best)
         near = self.nearest(text, skip) if len(text.split()) >= MIN_WORDS else None
@@ -173,8 +180,10 @@ class Detector:
         return self.likeness.nearest(text, skip)
 
 
-def _order(m: Match, order: Mapping[str, int]) -> tuple[bool, int, int]:
-    return (not m.rule.certain, _rank(m.rule.tag), order.get(m.rule.lang, len(order)))
+def _words(text: str) -> list[str]:
+    if len(text) > MAX_CHARS:  # a paste of a book: the start and the end are read
+        text = text[: MAX_CHARS // 2] + " " + text[-MAX_CHARS // 2 :]
+    return normalise(text).split()
 
 
 def _danger(m: Match) -> Danger:

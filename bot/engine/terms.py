@@ -65,6 +65,19 @@ class Rule:
     tag: str  # what the rule means: a danger kind or an intent name
     certain: bool = True
 
+    @property
+    def info(self) -> RuleInfo:
+        return RuleInfo(self.lang, self.label, self.tag, self.certain)
+
+
+class RuleInfo(NamedTuple):
+    """What a matched rule says, without its terms (the matcher keeps only this)."""
+
+    lang: str
+    label: str
+    tag: str
+    certain: bool
+
 
 def parse_atom(word: str, fold: Callable[[str], str]) -> Atom:
     """One word of a term, with its wildcards; `fold` normalises the letters."""

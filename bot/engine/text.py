@@ -47,6 +47,24 @@ _TO_CYRILLIC = str.maketrans({p[0]: p[1] for p in _LOOKALIKE_PAIRS.split()[:15]}
 _MIXED = re.compile(r"\w*(?:[a-z][\u0370-\u04ff]|[\u0370-\u04ff][a-z])\w*")
 
 
+class _Fold(dict[int, int | str | None]):
+    """`_ARABIC_FOLD`, and every combining mark (accents, Arabic vowel signs) deleted: a
+    translate table filled in as characters are first seen, so that folding a long message
+    runs in C instead of one Python step per character."""
+
+    def __missing__(self, code: int) -> int | str | None:
+        if len(self) > 50_000:  # only a flood of exotic characters gets here
+            self.clear()
+            self.update(_ARABIC_FOLD)
+        folded = _ARABIC_FOLD.get(code, code)
+        value = None if unicodedata.combining(chr(code)) else folded
+        self[code] = value
+        return value
+
+
+_FOLD = _Fold(_ARABIC_FOLD)
+
+
 def clean(text: str, limit: int = 4000) -> str:
     """Remove control and direction characters, collapse whitespace, cut to `limit` chars."""
     text = _CONTROL.sub(" ", text[: limit * 2])
@@ -61,8 +79,7 @@ def normalise(text: str) -> str:
     """
     text = text.casefold()
     if not text.isascii():  # the common case skips the per-character work
-        text = unicodedata.normalize("NFKD", text.translate(_INVISIBLE))
-        text = "".join(ch for ch in text if not unicodedata.combining(ch)).translate(_ARABIC_FOLD)
+        text = unicodedata.normalize("NFKD", text.translate(_INVISIBLE)).translate(_FOLD)
         if _MIXED.search(text):
             text = _MIXED.sub(_one_script, text)
     else:

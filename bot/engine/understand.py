@@ -48,6 +48,9 @@ class Understanding:
         self.likeness = Likeness(self._examples(tr))
         self._memo: dict[tuple[str, tuple[str, ...]], Meaning | None] = {}
 
+    def __getstate__(self) -> dict[str, object]:
+        return {**self.__dict__, "_memo": {}}
+
     def _rules(self, tr: Translator) -> Iterator[Rule]:
         for lang in tr.languages:
             for intent in self.intents.values():

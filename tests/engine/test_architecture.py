@@ -10,6 +10,7 @@ import bot.engine
 ENGINE = Path(bot.engine.__file__).parent
 ALLOWED = {
     "__future__",
+    "bisect",
     "collections",
     "collections.abc",
     "dataclasses",

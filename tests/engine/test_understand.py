@@ -115,7 +115,7 @@ def test_understood_input_resets_the_fallback_count(engine: Engine) -> None:
 
 
 def test_without_understanding_free_text_falls_back_as_in_round_1(engine: Engine) -> None:
-    plain = Engine(engine.dialogue, engine.tr, engine.lexicons, engine.detector, understand=False)
+    plain = Engine(engine.dialogue, engine.tr, None, engine.detector, understand=False)
     msg = first(plain.handle(started(plain), i.Text("ik heb een vraag over de ind"), FROZEN))
     assert msg.node == "start"
 
