@@ -7,66 +7,23 @@ import asyncio
 import datetime as dt
 import json
 import logging
-import secrets
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 
+from bot.app import build
 from bot.config import Settings
-from bot.content.check import check, trusted_file
+from bot.content.check import check
 from bot.content.loader import load
-from bot.content.prepared import ContentError, prepare
+from bot.content.prepared import ContentError
 from bot.content.problems import errors
-from bot.engine.engine import Engine
 from bot.graph import dot, mermaid
 from bot.i18n import roundtrip
-from bot.i18n.catalogs import Catalogs
-from bot.metrics import Metrics
-from bot.runner import Runner
-from bot.store.base import SessionStore
-from bot.store.keys import Keyer, load_secret
-from bot.store.memory import MemoryStore
-from bot.store.sqlite import SqliteStore
 from bot.transports.console import Console
 
 HOW_TO_CONNECT = (
     "(Local chat in the terminal. To connect the bot, set TELEGRAM_TOKEN for Telegram, or "
     "MATRIX_HOMESERVER with MATRIX_USER and MATRIX_PASSWORD for Matrix; see README.md.)"
 )
-
-
-@dataclass
-class App:
-    """The wired bot: engine, catalogs, store and runner."""
-
-    settings: Settings
-    engine: Engine
-    catalogs: Catalogs
-    store: SessionStore
-    runner: Runner
-
-
-def build(settings: Settings, persistent: bool = True, example_people: bool = False) -> App:
-    """Load content and catalogs, open the store, wire the runner.
-
-    Real trusted persons come only from VREDE_TRUSTED_PERSONS; the made-up example directory
-    is used only where asked (the local terminal chat), never on Telegram or Matrix.
-    """
-    trusted = settings.trusted_persons
-    if trusted is None and example_people:
-        trusted = trusted_file(settings.dialogues, None)
-    prepared = prepare(
-        settings.dialogues, settings.locales, trusted, dt.date.today(), settings.cache_dir
-    )
-    engine, catalogs = prepared.engine(), prepared.catalogs
-    ttl = int(settings.ttl_hours * 3600)
-    if persistent:
-        secret = load_secret(settings.secret, settings.data_dir)
-        store: SessionStore = SqliteStore(settings.data_dir / "vrede.sqlite3", ttl)
-    else:
-        secret, store = secrets.token_bytes(32), MemoryStore(ttl)
-    runner = Runner(engine, store, Keyer(secret), catalogs.negotiate, metrics=Metrics())
-    return App(settings, engine, catalogs, store, runner)
 
 
 def cmd_check(args: argparse.Namespace, settings: Settings) -> int:

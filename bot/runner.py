@@ -11,7 +11,7 @@ from dataclasses import replace
 
 from bot.engine import inputs as i
 from bot.engine.engine import Engine, Turn
-from bot.engine.replies import Reply
+from bot.engine.replies import Message, Reply
 from bot.metrics import Metrics
 from bot.store.base import SessionStore
 from bot.store.keys import Keyer
@@ -44,6 +44,11 @@ class Runner:
         self.metrics = metrics or Metrics()
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
         self._next_purge = 0
+
+    def notice(self, lang: str | None, key: str) -> Message:
+        """A transport's own line (leaving a group), in the best language for `lang`, through
+        the engine's rendering: like every message it carries the acute-danger line."""
+        return self.engine.notice(self.negotiate(lang), key)
 
     def key(self, platform: str, chat_id: str | int) -> str:
         """The opaque key of a conversation."""

@@ -307,6 +307,7 @@ def _intent(ident: str, raw: dict[str, Any]) -> Intent:
         tuple(raw.get("words") or ()),
         tuple(raw.get("examples") or ()),
         bool(raw.get("weak", False)),
+        frozenset(raw.get("before_danger") or ()),
     )
 
 

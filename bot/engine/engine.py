@@ -146,7 +146,10 @@ class Engine(Screens):
     def _text(self, s: Session, raw: str, now: dt.datetime) -> Turn:
         danger = self._danger(s, raw)
         if danger is not None and danger.certain and danger.by_rule:
-            return self._alarm(s, danger, now)
+            meaning = self._understand(s, raw)
+            if meaning is None or not self._before(meaning, danger.kind):
+                return self._alarm(s, danger, now)
+            return self._act(s, meaning, now, raw)
         norm = normalise(clean(raw, ROUTE_WINDOW))
         if s.screen == LANGUAGE_SCREEN and (lang := self._match_language(norm)):
             return self._set_language(s, lang, now)
@@ -170,6 +173,12 @@ class Engine(Screens):
         if elsewhere and danger is not None:  # only possibly danger: ask, calmly
             return self._alarm(s, danger, now)
         return self._again(s, now, "not_understood")
+
+    def _before(self, meaning: Meaning, kind: str) -> bool:
+        """Is this intent, found by a rule, read before that kind of danger (intents.yaml,
+        `before_danger`: "I hit my wife and want to stop" is not a victim's alarm)?"""
+        intent = self.dialogue.intents.get(meaning.intent)
+        return meaning.by_rule and intent is not None and kind in intent.before_danger
 
     def _choice(self, s: Session, choice: i.Choice, now: dt.datetime) -> Turn:
         oid = choice.option

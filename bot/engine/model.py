@@ -78,6 +78,8 @@ class Intent:
     words: tuple[str, ...]
     examples: tuple[str, ...]
     weak: bool = False  # only when nothing more specific is meant (greetings, thanks)
+    # danger kinds that this intent's rules are read before ("I hit my wife, I want to stop")
+    before_danger: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import replace
 
 from bot.engine.hours import status
 from bot.engine.model import Contact, Dialogue, Hours, Node, TrustedPerson
@@ -15,6 +16,8 @@ from bot.engine.replies import Button, ContactCard, Message
 from bot.engine.session import Session
 from bot.engine.text import fill, isolate_numbers, placeholders
 from bot.engine.translate import Translator
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)  # a notice depends on no time
 
 MAX_PEOPLE = 3  # trusted persons listed at once: enough to choose, few enough to read
 
@@ -80,6 +83,14 @@ class Screens:
         commands = () if ephemeral else self._commands(s.lang)
         rtl = self.tr.is_rtl(s.lang)
         return Message(full, node, s.lang, options, commands, cards, urgent, rtl, ephemeral)
+
+    def notice(self, lang: str, key: str) -> Message:
+        """A line a transport shows on its own (leaving a group chat): built by `_message`
+        like every screen, so it carries the acute-danger line too. No buttons."""
+        lang = lang if lang in self.tr.languages else self.tr.languages[0]
+        s = Session("", lang, self.dialogue.version, 0, 0)
+        msg = self._message(s, "", self._system(lang, key), _EPOCH, ())
+        return replace(msg, commands=())
 
     def _option_buttons(self, lang: str, node: Node) -> tuple[Button, ...]:
         key = (lang, node.id)

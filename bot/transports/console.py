@@ -11,7 +11,6 @@ from bot.engine.replies import Button, Erase, Handoff, Message, Reply
 from bot.runner import Runner
 
 PLATFORM = "console"
-CAPABILITIES = frozenset({"buttons", "erase"})
 
 
 def render(msg: Message) -> tuple[str, list[Button]]:

@@ -361,3 +361,12 @@ def test_a_danger_phrase_in_a_photo_caption_opens_the_urgent_screen(
     turn = engine.handle(s, i.Unsupported("photo", caption="Hij bedreigt me met een MES!"), FROZEN)
     assert turn.session is not None and turn.session.node == engine.dialogue.danger_node
     assert messages(turn)[0].urgent
+
+
+def test_a_transport_notice_is_rendered_with_112_in_every_language(engine: Engine) -> None:
+    for lang in engine.tr.languages:
+        notice = engine.notice(lang, "private_only")
+        assert notice.text.startswith(engine.system_text(lang, "private_only"))
+        assert "112" in notice.text and notice.lang == lang
+        assert not notice.options and not notice.commands
+    assert engine.notice("zz", "private_only").lang == "nl"

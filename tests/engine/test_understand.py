@@ -55,6 +55,30 @@ def test_typed_meaning_reaches_its_screen_from_any_screen(
         assert "112" in msg.text
 
 
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("ik heb mijn vrouw geslagen en ik wil stoppen", "nl"),
+        ("I hit my wife and I want to stop", "en"),
+    ],
+)
+def test_someone_who_hits_and_wants_to_stop_is_not_sent_to_the_police_screen(
+    engine: Engine, text: str, lang: str
+) -> None:
+    """before_danger: the perpetrator intent is read before danger words for hitting."""
+    assert engine.detector.detect(text, (lang,)) is not None  # the hitting words do match
+    msg = first(engine.handle(started(engine, lang), i.Text(text), FROZEN))
+    assert msg.node == "temper" and "112" in msg.text
+
+
+@pytest.mark.parametrize(
+    "text", ["hij slaat me", "hij slaat me en heeft een mes", "he hits me every day"]
+)
+def test_a_victim_of_hitting_still_gets_the_danger_screen(engine: Engine, text: str) -> None:
+    msg = first(engine.handle(started(engine), i.Text(text), FROZEN))
+    assert msg.node.startswith("danger") and msg.urgent
+
+
 def test_erase_and_start_again_are_understood_in_words(engine: Engine) -> None:
     turn = engine.handle(started(engine), i.Text("haal dit gesprek alsjeblieft weg"), FROZEN)
     assert any(isinstance(r, Erase) for r in turn.replies)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import App, build
+from bot.app import App, build
 from bot.config import Settings
 from bot.content.loader import Loaded
 from bot.engine.engine import Engine

@@ -154,15 +154,17 @@ async def test_forged_or_stale_callback_data_gets_a_calm_reply(tg: Harness, engi
     assert "112" in tg.fake.bot_messages(CHAT)[-1].text  # type: ignore[operator]
 
 
-async def test_group_gets_one_neutral_line_and_the_bot_leaves(tg: Harness) -> None:
-    group = -100777
-    uid = tg.fake.add_to_group(group)
-    await tg.fake.handled(uid)
-    chat = tg.fake.chats[group]
-    assert chat.left
-    said = tg.fake.bot_messages(group)
-    assert len(said) == 1 and said[0].markup is None
-    assert await tg.session(group) is None, "nothing stored for a group"
+async def test_group_gets_one_neutral_line_with_112_and_the_bot_leaves(tg: Harness) -> None:
+    for group, lang, words in ((-100777, "nl", "groep"), (-100778, "tr", "grup")):
+        uid = tg.fake.add_to_group(group, lang)
+        await tg.fake.handled(uid)
+        chat = tg.fake.chats[group]
+        assert chat.left
+        said = tg.fake.bot_messages(group)
+        assert len(said) == 1 and said[0].markup is None
+        # the same rendering as every screen: the acute-danger line, in the member's language
+        assert "112" in said[0].text and words in said[0].text.casefold()
+        assert await tg.session(group) is None, "nothing stored for a group"
 
 
 async def test_non_text_gets_a_calm_reply_and_nothing_is_downloaded(tg: Harness) -> None:

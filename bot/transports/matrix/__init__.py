@@ -6,7 +6,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from bot.cli import App
+    from bot.app import App
 
 
 def main(app: App, args: argparse.Namespace) -> int:

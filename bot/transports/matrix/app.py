@@ -21,7 +21,7 @@ from bot.transports.matrix.connect import LoginFailed, MatrixConfig, log_in, new
 from bot.transports.matrix.state import MatrixState
 
 if TYPE_CHECKING:
-    from bot.cli import App
+    from bot.app import App
 
 log = logging.getLogger(__name__)
 

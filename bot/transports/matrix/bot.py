@@ -261,9 +261,7 @@ class MatrixBot:
     async def _one_to_one_only(self, room_id: str, key: str | None) -> None:
         """One neutral line, then leave: conversations stay one to one."""
         self.runner.metrics.inc("matrix_group_leaves")
-        lang = await self._lang(key)
-        text = f"{self._line(lang, 'private_only')}\n\n{self._line(lang, 'emergency')}"
-        msg = Message(text, "", lang, rtl=self.catalogs.is_rtl(lang))
+        msg = self.runner.notice(await self._lang(key), "private_only")
         txn = f"group{key or self.runner.key(PLATFORM, room_id)}"
         await self.hs.send(room_id, content(msg), txn)
         await self._close(room_id, key, erase=False)
@@ -407,10 +405,6 @@ class MatrixBot:
     async def _lang(self, key: str | None) -> str:
         session = await self.runner.store.load(key, self._now()) if key else None
         return session.lang if session else self.catalogs.negotiate(None)
-
-    def _line(self, lang: str, name: str) -> str:
-        """A system text of the dialogue, translated, placeholders filled (bidi-safe)."""
-        return self.engine.system_text(lang, name)
 
 
 def _text_from(event: Any, sender: str) -> str | None:

@@ -11,7 +11,7 @@ from bot.transports.telegram.service import Options, TelegramBot, application, q
 from bot.transports.telegram.setup import publish
 
 if TYPE_CHECKING:
-    from bot.cli import App
+    from bot.app import App
 
 __all__ = ["main"]
 

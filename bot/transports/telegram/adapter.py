@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
-from collections.abc import Awaitable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,9 +27,7 @@ from bot.transports.telegram.convert import REVEALING, Part, render, to_input
 
 log = logging.getLogger(__name__)
 PLATFORM = "telegram"
-CAPABILITIES = frozenset({"buttons", "erase", "delete", "protect"})
 DELETE_BATCH = 100  # deleteMessages takes at most 100 ids
-PRIVATE_ONLY = "Deze chat werkt alleen in een gesprek met één persoon."  # when content has none
 NOT_MODIFIED = "message is not modified"
 
 
@@ -145,19 +143,13 @@ class Adapter:
         """Groups and channels: one neutral line, then leave. Nothing is stored."""
         self.metrics.inc("telegram_left_group")
         user = update.effective_user
-        line = self._private_only(user.language_code if user else None)
-        await self._quietly(
-            self.outbox.send(
-                chat.id, lambda: self.bot.send_message(chat.id, line, protect_content=True)
-            )
-        )
+        notice = self.runner.notice(user.language_code if user else None, "private_only")
+        for part in render(notice):
+            await self._quietly(self.outbox.send(chat.id, self._plain(chat.id, part.text)))
         await self._quietly(self.outbox.call(lambda: self.bot.leave_chat(chat.id)))
 
-    def _private_only(self, client_lang: str | None) -> str:
-        engine = self.runner.engine
-        if "private_only" not in engine.dialogue.system:
-            return PRIVATE_ONLY
-        return engine.system_text(self.runner.negotiate(client_lang), "private_only")
+    def _plain(self, chat_id: int, text: str) -> Callable[[], Awaitable[TgMessage]]:
+        return lambda: self.bot.send_message(chat_id, text, protect_content=True)
 
     # ----------------------------------------------------------------- replies out
     def _deliverer(self, ctx: Ctx) -> Deliver:

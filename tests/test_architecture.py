@@ -1,0 +1,57 @@
+"""Boundaries of the whole package: no import cycles, and transports reach only the runner's
+side of the core (never the command line). The engine's own purity: tests/engine."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import bot
+
+BOT = Path(bot.__file__).parent
+
+
+def _module(path: Path) -> str:
+    parts = path.relative_to(BOT.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def graph() -> dict[str, set[str]]:
+    """module -> the bot modules it imports anywhere (also inside functions and TYPE_CHECKING)."""
+    modules = {_module(p): p for p in BOT.rglob("*.py")}
+    out: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        found: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                subs = {f"{node.module}.{a.name}" for a in node.names} & modules.keys()
+                found |= subs or {node.module}  # `from pkg import sub` depends on sub
+            elif isinstance(node, ast.Import):
+                found |= {a.name for a in node.names}
+        # a module's own parent packages run first anyway: not a dependency that can cycle
+        out[name] = {m for m in found if m in modules and not name.startswith(m)}
+    return out
+
+
+def test_no_import_cycles_in_bot() -> None:
+    deps = graph()
+    done: set[str] = set()
+
+    def visit(name: str, path: list[str]) -> None:
+        if name in path:
+            cycle = [*path[path.index(name) :], name]
+            raise AssertionError("import cycle: " + " -> ".join(cycle))
+        if name in done:
+            return
+        for dep in sorted(deps[name]):
+            visit(dep, [*path, name])
+        done.add(name)
+
+    for name in sorted(deps):
+        visit(name, [])
+
+
+def test_transports_never_import_the_command_line() -> None:
+    for name, deps in graph().items():
+        if name.startswith("bot.transports"):
+            assert "bot.cli" not in deps, f"{name} imports bot.cli"
