@@ -65,6 +65,28 @@ def test_matching_rules(text: str, kind: str | None, certain: bool | None, why: 
     assert (found.certain if found else None) == certain, why
 
 
+def test_a_weak_word_and_a_fairly_alike_danger_line_together_open_the_screen() -> None:
+    lex = Lexicon.from_data(
+        {
+            "language": "xx",
+            "kinds": {
+                "weapon": {
+                    "possible": ["=mes"],
+                    "examples": ["hij staat in de gang met een groot keukenmes te zwaaien"],
+                },
+            },
+            "must_not_match": ["het mes ligt gewoon in de keukenla bij de vorken"],
+        }
+    )
+    det = Detector({"xx": lex})
+    both = det.detect("hij zwaait met een mes in de gang")  # a weak word + fairly alike
+    assert both is not None and both.certain and both.kind == "weapon"
+    assert "like the example" in both.rule
+    alone = det.detect("waar is het mes")  # the weak word alone only asks
+    assert alone is not None and not alone.certain
+    assert det.detect("het mes ligt in de keukenla") is None  # like the harmless line
+
+
 def test_a_bad_rule_is_an_error_with_its_place() -> None:
     data = {"language": "xx", "groups": {}, "kinds": {"weapon": {"certain": ["ok", "@nope"]}}}
     with pytest.raises(TermError) as err:
