@@ -44,7 +44,7 @@ from bot.engine.engine import Engine  # noqa: E402
 from bot.i18n.catalogs import Catalogs  # noqa: E402
 from bot.runner import Runner  # noqa: E402
 from bot.store.keys import Keyer  # noqa: E402
-from bot.store.sqlite import SqliteStore  # noqa: E402
+from bot.store.wiring import sqlite_stores  # noqa: E402
 from bot.transports.telegram.service import Options, TelegramBot  # noqa: E402
 from tests.telegram.fake_api import FakeTelegram  # noqa: E402
 
@@ -64,15 +64,15 @@ async def our_bot(fake: FakeTelegram, data: Path) -> AsyncIterator[TelegramBot]:
     assert loaded.dialogue is not None
     catalogs = Catalogs.load(ROOT / "locales")
     engine = Engine(loaded.dialogue, catalogs, loaded.lexicons, loaded.detector)
-    store = SqliteStore(data / "vrede.sqlite3")
-    runner = Runner(engine, store, Keyer(b"bench-secret-0123456789"), catalogs.negotiate)
-    bot = TelegramBot(runner, store, Options(fake.token, fake.url, poll_timeout=10))
+    stores = sqlite_stores(data / "vrede.sqlite3")
+    runner = Runner(engine, stores.sessions, Keyer(b"bench-secret-0123456789"), catalogs.negotiate)
+    bot = TelegramBot(runner, stores, Options(fake.token, fake.url, poll_timeout=10))
     await bot.start()
     try:
         yield bot
     finally:
         await bot.stop(drain=30)
-        await store.close()
+        await stores.close()
 
 
 @contextlib.asynccontextmanager

@@ -17,10 +17,9 @@ from bot.engine.engine import Engine
 from bot.i18n.catalogs import Catalogs
 from bot.metrics import Metrics
 from bot.runner import Runner
-from bot.store.base import SessionStore
+from bot.store.base import Stores
 from bot.store.keys import Keyer, load_secret
-from bot.store.memory import MemoryStore
-from bot.store.sqlite import SqliteStore
+from bot.store.wiring import open_stores
 
 
 @dataclass
@@ -30,7 +29,7 @@ class App:
     settings: Settings
     engine: Engine
     catalogs: Catalogs
-    store: SessionStore
+    stores: Stores
     runner: Runner
 
 
@@ -50,8 +49,8 @@ def build(settings: Settings, persistent: bool = True, example_people: bool = Fa
     ttl = int(settings.ttl_hours * 3600)
     if persistent:
         secret = load_secret(settings.secret, settings.data_dir)
-        store: SessionStore = SqliteStore(settings.data_dir / "vrede.sqlite3", ttl)
-    else:
-        secret, store = secrets.token_bytes(32), MemoryStore(ttl)
-    runner = Runner(engine, store, Keyer(secret), catalogs.negotiate, metrics=Metrics())
-    return App(settings, engine, catalogs, store, runner)
+    else:  # the terminal chat: nothing on disk, a new secret each time
+        secret = secrets.token_bytes(32)
+    stores = open_stores(settings.data_dir if persistent else None, ttl)
+    runner = Runner(engine, stores.sessions, Keyer(secret), catalogs.negotiate, metrics=Metrics())
+    return App(settings, engine, catalogs, stores, runner)

@@ -55,3 +55,19 @@ def test_transports_never_import_the_command_line() -> None:
     for name, deps in graph().items():
         if name.startswith("bot.transports"):
             assert "bot.cli" not in deps, f"{name} imports bot.cli"
+
+
+def test_transports_use_storage_only_through_its_ports() -> None:
+    """Only bot.store.base (the ports): implementations are picked in bot/store/wiring.py."""
+    for name, deps in graph().items():
+        if name.startswith("bot.transports"):
+            stores = {d for d in deps if d.startswith("bot.store")}
+            assert stores <= {"bot.store.base"}, f"{name} imports {stores - {'bot.store.base'}}"
+
+
+def test_no_sql_outside_the_store_package() -> None:
+    for path in BOT.rglob("*.py"):
+        if _module(path).startswith("bot.store"):
+            continue
+        text = path.read_text(encoding="utf-8")
+        assert "import sqlite3" not in text and ".execute(" not in text, path

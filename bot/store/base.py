@@ -1,12 +1,28 @@
-"""The session store port: sessions by opaque key, expiring after inactivity."""
+"""The storage ports: what the runner and the transports may keep, and nothing else.
+
+Every key is an HMAC (store/keys.py); no port takes message text, a name, a phone number or a
+raw platform id. Each port has a memory and a SQLite implementation (memory.py, sqlite.py,
+trail_sqlite.py, sync_sqlite.py) that pass one contract test suite (tests/store/); only
+wiring.py picks between them, so a transport never imports an implementation.
+
+- SessionStore: where each conversation stands, expiring after inactivity;
+- MessageTrail: message ids of a conversation, until they can no longer be deleted;
+- UpdateLog: update ids already answered, so a redelivered update is not answered twice;
+- SyncState: where the Matrix sync continues, and the rooms the bot opened itself.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Protocol
 
 from bot.engine.session import Session
 
 DEFAULT_TTL = 24 * 3600
+DELETE_WINDOW = 48 * 3600  # Telegram lets a bot delete messages in a private chat for 48 hours
+UPDATE_MEMORY = 24 * 3600  # Telegram keeps unconfirmed updates for 24 hours
+UPDATE_LIMIT = 100_000  # and never more than this many remembered update ids
 
 
 class SessionStore(Protocol):
@@ -35,3 +51,89 @@ class SessionStore(Protocol):
     async def close(self) -> None:
         """Release resources."""
         ...
+
+
+class MessageTrail(Protocol):
+    """Message ids of a conversation (both sides), until they can no longer be deleted."""
+
+    async def add(self, key: str, ids: Iterable[str], now: int) -> None:
+        """Remember ids sent or received at `now`; they are dropped after the delete window."""
+        ...
+
+    async def take(self, key: str, now: int) -> list[str]:
+        """All still deletable ids of a conversation, oldest first, and forget them all."""
+        ...
+
+    async def forget(self, key: str, ids: Iterable[str]) -> None:
+        """Drop some ids (deleted by other means)."""
+        ...
+
+    async def purge(self, now: int) -> int:
+        """Drop ids past the delete window; returns how many."""
+        ...
+
+
+class UpdateLog(Protocol):
+    """Update ids already answered, so a redelivered update is not answered twice."""
+
+    async def seen(self, ids: Iterable[str]) -> set[str]:
+        """Which of these ids were handled before."""
+        ...
+
+    async def done(self, update_id: str, now: int) -> None:
+        """Remember a handled update; the log keeps the newest and recent ones only."""
+        ...
+
+    async def count(self) -> int:
+        """How many ids are remembered."""
+        ...
+
+
+@dataclass(frozen=True)
+class OwnRoom:
+    """A Matrix room the bot created for one conversation."""
+
+    code: str | None  # entry code to greet with, if the resident sent one
+    lang: str | None  # language to greet in, if the first message showed one
+    greeted: bool
+
+
+class SyncState(Protocol):
+    """Where the Matrix sync continues, and the bot's own rooms (under HMAC keys)."""
+
+    async def token(self) -> str | None:
+        """The saved sync token, or None on the very first start."""
+        ...
+
+    async def save_token(self, token: str) -> None:
+        """Remember where to continue."""
+        ...
+
+    async def add_room(self, key: str, code: str | None, lang: str | None) -> None:
+        """Remember a room the bot created, still to be greeted."""
+        ...
+
+    async def room(self, key: str) -> OwnRoom | None:
+        """The bot's own room under this key, or None for a room someone else created."""
+        ...
+
+    async def greeted(self, key: str) -> None:
+        """The greeting went out: the entry code and language are no longer needed."""
+        ...
+
+    async def drop_room(self, key: str) -> None:
+        """The bot left the room: forget it."""
+        ...
+
+
+@dataclass(frozen=True)
+class Stores:
+    """One implementation of each port, chosen by wiring.py."""
+
+    sessions: SessionStore
+    trail: MessageTrail
+    updates: UpdateLog
+    sync: SyncState
+
+    async def close(self) -> None:
+        await self.sessions.close()

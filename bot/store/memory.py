@@ -1,9 +1,11 @@
-"""An in-memory session store, for tests and the terminal chat."""
+"""The storage ports in memory, for the terminal chat and tests: forgotten at exit."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from bot.engine.session import Session
-from bot.store.base import DEFAULT_TTL
+from bot.store.base import DEFAULT_TTL, DELETE_WINDOW, UPDATE_LIMIT, UPDATE_MEMORY, OwnRoom
 
 
 class MemoryStore:
@@ -41,3 +43,91 @@ class MemoryStore:
 
     async def close(self) -> None:
         """Nothing to release."""
+
+
+class MemoryTrail:
+    """A MessageTrail in a dict, for tests and the terminal."""
+
+    def __init__(self, window: int = DELETE_WINDOW) -> None:
+        self.window = window
+        self._rows: dict[str, dict[str, int]] = {}
+
+    async def add(self, key: str, ids: Iterable[str], now: int) -> None:
+        """Remember ids with their expiry."""
+        self._rows.setdefault(key, {}).update(dict.fromkeys(ids, now + self.window))
+
+    async def take(self, key: str, now: int) -> list[str]:
+        """Unexpired ids, oldest first; the conversation's rows are dropped."""
+        rows = self._rows.pop(key, {})
+        return [i for i, exp in sorted(rows.items(), key=lambda r: r[1]) if exp > now]
+
+    async def forget(self, key: str, ids: Iterable[str]) -> None:
+        """Drop some ids."""
+        rows = self._rows.get(key, {})
+        for i in ids:
+            rows.pop(i, None)
+        if not rows:
+            self._rows.pop(key, None)
+
+    async def purge(self, now: int) -> int:
+        """Drop expired ids."""
+        dropped = 0
+        for key in list(self._rows):
+            rows = self._rows[key]
+            old = [i for i, exp in rows.items() if exp <= now]
+            for i in old:
+                del rows[i]
+            dropped += len(old)
+            if not rows:
+                del self._rows[key]
+        return dropped
+
+
+class MemoryUpdateLog:
+    """An UpdateLog in a dict; bounded like the SQLite one."""
+
+    def __init__(self, keep: int = UPDATE_MEMORY, limit: int = UPDATE_LIMIT) -> None:
+        self.keep, self.limit = keep, limit
+        self._ids: dict[str, int] = {}
+
+    async def seen(self, ids: Iterable[str]) -> set[str]:
+        """Known ids."""
+        return {i for i in ids if i in self._ids}
+
+    async def done(self, update_id: str, now: int) -> None:
+        """Remember, then drop what is too old or too many (oldest first)."""
+        self._ids[update_id] = now
+        if len(self._ids) > self.limit or next(iter(self._ids.values())) <= now - self.keep:
+            newest = sorted(self._ids.items(), key=lambda r: r[1])[-self.limit :]
+            self._ids = {i: t for i, t in newest if t > now - self.keep}
+
+    async def count(self) -> int:
+        """Remembered ids."""
+        return len(self._ids)
+
+
+class MemorySyncState:
+    """A SyncState in memory (a bot without a data folder syncs from now at each start)."""
+
+    def __init__(self) -> None:
+        self._token: str | None = None
+        self._rooms: dict[str, OwnRoom] = {}
+
+    async def token(self) -> str | None:
+        return self._token
+
+    async def save_token(self, token: str) -> None:
+        self._token = token
+
+    async def add_room(self, key: str, code: str | None, lang: str | None) -> None:
+        self._rooms[key] = OwnRoom(code, lang, False)
+
+    async def room(self, key: str) -> OwnRoom | None:
+        return self._rooms.get(key)
+
+    async def greeted(self, key: str) -> None:
+        if key in self._rooms:
+            self._rooms[key] = OwnRoom(None, None, True)
+
+    async def drop_room(self, key: str) -> None:
+        self._rooms.pop(key, None)

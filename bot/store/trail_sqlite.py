@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 
+from bot.store.base import DELETE_WINDOW, UPDATE_LIMIT, UPDATE_MEMORY
 from bot.store.sqlite import SqliteStore
-from bot.store.trail import DELETE_WINDOW, UPDATE_LIMIT, UPDATE_MEMORY
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS message_trail (

@@ -69,7 +69,7 @@ class BotUnderTest:
         if self.running is not None:
             await self.running.stop()
         if self.app is not None:
-            await self.app.store.close()
+            await self.app.stores.close()
         self.app = self.running = None
 
     async def settled(self, batches: int = 2) -> None:
@@ -86,7 +86,7 @@ class BotUnderTest:
         """The stored session of a conversation room."""
         assert self.app is not None
         key = self.app.runner.key("matrix", room_id)
-        return await self.app.store.load(key, int(FROZEN.timestamp()))
+        return await self.app.stores.sessions.load(key, int(FROZEN.timestamp()))
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from bot.i18n.catalogs import Catalogs
 from bot.runner import Runner
 from bot.store.keys import Keyer
 from bot.store.sqlite import SqliteStore
+from bot.store.wiring import beside
 from bot.transports.outbox import Limits
 from bot.transports.telegram.service import Options, TelegramBot
 from tests.conftest import FrozenClock
@@ -47,7 +48,8 @@ async def start_bot(
     fake: FakeTelegram, runner: Runner, store: SqliteStore, **options: object
 ) -> TelegramBot:
     opts = {"limits": FAST, "vanish_after": 0.3, "poll_timeout": 1, **options}
-    bot = TelegramBot(runner, store, Options(fake.token, fake.url, **opts))  # type: ignore[arg-type]
+    options_ = Options(fake.token, fake.url, **opts)  # type: ignore[arg-type]
+    bot = TelegramBot(runner, beside(store), options_)
     await bot.start()
     return bot
 

@@ -13,12 +13,9 @@ from typing import TYPE_CHECKING
 
 from nio import AsyncClient
 
-from bot.store.sqlite import SqliteStore
-from bot.store.trail_sqlite import SqliteUpdateLog
 from bot.transports.matrix import logs
 from bot.transports.matrix.bot import MatrixBot
 from bot.transports.matrix.connect import LoginFailed, MatrixConfig, log_in, new_client
-from bot.transports.matrix.state import MatrixState
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -62,17 +59,13 @@ class Running:
 
 async def start(app: App, cfg: MatrixConfig) -> Running:
     """Log in (or restore the login) and start syncing."""
-    if not isinstance(app.store, SqliteStore):
-        raise TypeError("the Matrix transport needs the SQLite store")
     client = new_client(cfg)
     try:
         await log_in(client, cfg)
     except BaseException:
         await client.close()
         raise
-    bot = MatrixBot(
-        client, app.runner, app.catalogs, MatrixState(app.store), SqliteUpdateLog(app.store), cfg
-    )
+    bot = MatrixBot(client, app.runner, app.catalogs, app.stores.sync, app.stores.updates, cfg)
     return Running(bot, client, asyncio.ensure_future(bot.run()))
 
 
@@ -89,7 +82,7 @@ async def serve(app: App, cfg: MatrixConfig) -> None:
         log.info("Matrix transport stopping")
     finally:
         await running.stop()
-        await app.store.close()
+        await app.stores.close()
 
 
 def run_main(app: App, args: argparse.Namespace) -> int:

@@ -33,11 +33,10 @@ from bot.engine.replies import Button, Erase, Handoff, Message, Reply
 from bot.engine.session import Session
 from bot.i18n.catalogs import Catalogs
 from bot.runner import Deliver, Runner
-from bot.store.trail import UpdateLog
+from bot.store.base import OwnRoom, SyncState, UpdateLog
 from bot.transports.matrix.connect import LoginFailed, MatrixConfig
 from bot.transports.matrix.homeserver import Homeserver, transient
 from bot.transports.matrix.render import Incoming, buttons, classify, content, entry_code, to_input
-from bot.transports.matrix.state import MatrixState, OwnRoom
 
 log = logging.getLogger(__name__)
 PLATFORM = "matrix"
@@ -62,7 +61,7 @@ class MatrixBot:
         client: AsyncClient,
         runner: Runner,
         catalogs: Catalogs,
-        state: MatrixState,
+        state: SyncState,
         handled: UpdateLog,
         cfg: MatrixConfig,
     ) -> None:

@@ -36,11 +36,11 @@ def main(app: App, args: argparse.Namespace) -> int:
 
 
 async def _serve(app: App, options: Options) -> None:
-    bot = TelegramBot(app.runner, app.store, options)
+    bot = TelegramBot(app.runner, app.stores, options)
     try:
         await bot.run_until_stopped()
     finally:
-        await app.store.close()
+        await app.stores.close()
 
 
 async def _setup(app: App, token: str) -> int:

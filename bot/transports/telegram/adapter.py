@@ -21,7 +21,7 @@ from telegram.ext import ContextTypes
 from bot.engine import inputs as i
 from bot.engine.replies import Erase, Handoff, Message, Reply
 from bot.runner import Deliver, Runner
-from bot.store.trail import MessageTrail
+from bot.store.base import MessageTrail
 from bot.transports.outbox import Outbox
 from bot.transports.telegram.convert import REVEALING, Part, render, to_input
 

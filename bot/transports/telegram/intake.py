@@ -27,7 +27,7 @@ from telegram.error import TelegramError, TimedOut
 from telegram.ext import Application
 
 from bot.metrics import Metrics
-from bot.store.trail import UpdateLog
+from bot.store.base import UpdateLog
 
 log = logging.getLogger(__name__)
 HANDLE_LIMIT = 300.0  # seconds one update may take once its turn has come (retries included)

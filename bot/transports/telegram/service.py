@@ -16,10 +16,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHand
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.runner import Runner
-from bot.store.base import SessionStore
-from bot.store.sqlite import SqliteStore
-from bot.store.trail import MemoryTrail, MemoryUpdateLog, MessageTrail, UpdateLog
-from bot.store.trail_sqlite import SqliteTrail, SqliteUpdateLog
+from bot.store.base import Stores
 from bot.transports.outbox import Limits, Outbox
 from bot.transports.telegram.adapter import Adapter
 from bot.transports.telegram.intake import Intake, Poller, Webhook
@@ -56,13 +53,6 @@ def _retry_after(exc: RetryAfter) -> float:
         warnings.simplefilter("ignore", PTBDeprecationWarning)
         value = exc.retry_after
     return float(value if isinstance(value, int | float) else value.total_seconds())
-
-
-def traces(store: SessionStore) -> tuple[MessageTrail, UpdateLog]:
-    """The message trail and update log, in the session store's file when it has one."""
-    if isinstance(store, SqliteStore):
-        return SqliteTrail(store), SqliteUpdateLog(store)
-    return MemoryTrail(), MemoryUpdateLog()
 
 
 def application(
@@ -105,10 +95,10 @@ class Options:
 class TelegramBot:
     """Everything that runs for Telegram; `start()` and `stop()` it, or `run_until()` a signal."""
 
-    def __init__(self, runner: Runner, store: SessionStore, options: Options) -> None:
-        self.runner, self.store, self.options = runner, store, options
+    def __init__(self, runner: Runner, stores: Stores, options: Options) -> None:
+        self.runner, self.options = runner, options
+        self.store, self.trail, self.updates = stores.sessions, stores.trail, stores.updates
         self.app = application(options.token, options.api_url, options.timeout)
-        self.trail, self.updates = traces(store)
         self.outbox = Outbox(retry_delay, options.limits, runner.metrics)
         self.adapter = Adapter(runner, self.app.bot, self.outbox, self.trail, options.vanish_after)
         self.intake = Intake(

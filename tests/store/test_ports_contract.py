@@ -1,4 +1,5 @@
-"""One contract for the message trail and the update log: memory and SQLite behave the same."""
+"""One contract for the message trail, the update log and the sync state: memory and SQLite
+behave the same."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.store.base import MessageTrail, OwnRoom, SyncState, UpdateLog
+from bot.store.memory import MemorySyncState, MemoryTrail, MemoryUpdateLog
 from bot.store.sqlite import SqliteStore
-from bot.store.trail import MemoryTrail, MemoryUpdateLog, MessageTrail, UpdateLog
+from bot.store.sync_sqlite import SqliteSyncState
 from bot.store.trail_sqlite import SqliteTrail, SqliteUpdateLog
 
 
@@ -30,6 +33,45 @@ async def updates(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
     store = SqliteStore(tmp_path / "s.db")
     yield SqliteUpdateLog(store, keep=100, limit=3, prune_every=1)
     await store.close()
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+async def sync(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[SyncState]:
+    if request.param == "memory":
+        yield MemorySyncState()
+        return
+    store = SqliteStore(tmp_path / "s.db")
+    yield SqliteSyncState(store)
+    await store.close()
+
+
+async def test_sync_token_is_kept_and_replaced(sync: SyncState) -> None:
+    assert await sync.token() is None
+    await sync.save_token("s1_2_3")
+    await sync.save_token("s4_5_6")
+    assert await sync.token() == "s4_5_6"
+
+
+async def test_own_rooms_are_greeted_once_and_forgotten(sync: SyncState) -> None:
+    assert await sync.room("k") is None
+    await sync.add_room("k", "K3F9", "tr")
+    assert await sync.room("k") == OwnRoom("K3F9", "tr", False)
+    await sync.greeted("k")
+    assert await sync.room("k") == OwnRoom(None, None, True), "code and language not kept"
+    await sync.greeted("unknown")  # nothing to do, no error
+    await sync.drop_room("k")
+    assert await sync.room("k") is None
+
+
+async def test_the_sqlite_sync_state_survives_a_restart(tmp_path: Path) -> None:
+    first = SqliteStore(tmp_path / "s.db")
+    await SqliteSyncState(first).save_token("t9")
+    await SqliteSyncState(first).add_room("k", None, "ar")
+    await first.close()
+    second = SqliteStore(tmp_path / "s.db")
+    again = SqliteSyncState(second)
+    assert await again.token() == "t9" and await again.room("k") == OwnRoom(None, "ar", False)
+    await second.close()
 
 
 async def test_take_returns_ids_oldest_first_and_forgets_them(trail: MessageTrail) -> None:

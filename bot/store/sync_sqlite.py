@@ -1,4 +1,5 @@
-"""What the Matrix transport keeps between restarts, next to the sessions in the same SQLite file.
+"""The Matrix SyncState in the session store's SQLite file: what the transport keeps between
+restarts.
 
 - the sync token: where to continue, so nothing is missed after a restart;
 - the rooms the bot opened itself (as HMAC keys), with the entry code and language to greet with.
@@ -10,8 +11,8 @@ id, user id or message text is ever written here.
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
 
+from bot.store.base import OwnRoom
 from bot.store.sqlite import SqliteStore
 
 SCHEMA = """
@@ -28,16 +29,7 @@ CREATE TABLE IF NOT EXISTS matrix_rooms (
 """
 
 
-@dataclass(frozen=True)
-class OwnRoom:
-    """A room the bot created for one conversation."""
-
-    code: str | None
-    lang: str | None
-    greeted: bool
-
-
-class MatrixState:
+class SqliteSyncState:
     """The sync token and the bot's own rooms, in the session store's file."""
 
     def __init__(self, store: SqliteStore) -> None:

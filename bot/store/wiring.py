@@ -1,0 +1,35 @@
+"""The one place that picks storage implementations (the ports are in base.py).
+
+SQLite is the embedded default: one file in the data folder, shared by all ports. Without a
+data folder (the terminal chat, tests) everything stays in memory and is gone at exit. A
+second backend (Valkey/Redis) is one more branch here and one module per port.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.store.base import DEFAULT_TTL, Stores
+from bot.store.memory import MemoryStore, MemorySyncState, MemoryTrail, MemoryUpdateLog
+from bot.store.sqlite import SqliteStore
+from bot.store.sync_sqlite import SqliteSyncState
+from bot.store.trail_sqlite import SqliteTrail, SqliteUpdateLog
+
+DATABASE = "vrede.sqlite3"
+
+
+def open_stores(data_dir: Path | None, ttl: int = DEFAULT_TTL) -> Stores:
+    """SQLite in `data_dir` (the file is created readable by this user only), else memory."""
+    if data_dir is None:
+        return Stores(MemoryStore(ttl), MemoryTrail(), MemoryUpdateLog(), MemorySyncState())
+    return sqlite_stores(data_dir / DATABASE, ttl)
+
+
+def sqlite_stores(path: Path, ttl: int = DEFAULT_TTL) -> Stores:
+    """All ports in one SQLite file."""
+    return beside(SqliteStore(path, ttl))
+
+
+def beside(db: SqliteStore) -> Stores:
+    """The other ports in the file of an open session store (one connection, one lock)."""
+    return Stores(db, SqliteTrail(db), SqliteUpdateLog(db), SqliteSyncState(db))
