@@ -1,24 +1,36 @@
-"""The async glue: conversation key -> lock -> load -> engine -> deliver -> save."""
+"""The runner: the one port a transport sees. Conversation key -> lock -> load -> engine ->
+deliver -> save, and purging, live here once.
+
+A transport turns what arrived into an input, gives the runner a `deliver` function that
+sends replies its own way, and asks the runner for anything else: whether a text is urgent,
+a notice of its own (which the engine renders with the 112 line like every message), the
+conversation's language, or to forget a conversation. It never touches the engine or the
+session store itself.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
 import logging
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import replace
 
 from bot.engine import inputs as i
 from bot.engine.engine import Engine, Turn
-from bot.engine.replies import Message, Reply
+from bot.engine.replies import Button, Message, Reply
+from bot.engine.session import Session
 from bot.metrics import Metrics
 from bot.store.base import SessionStore
 from bot.store.keys import Keyer
+from bot.transports.numbered import choices, pick
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], dt.datetime]
 PURGE_EVERY = 600  # seconds between purges of expired sessions
+SHOWN_LIMIT = 10_000  # conversations whose last numbered choices are remembered (in memory)
 Deliver = Callable[[tuple[Reply, ...]], Awaitable[None]]
 
 
@@ -44,16 +56,75 @@ class Runner:
         self.metrics = metrics or Metrics()
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
         self._next_purge = 0
+        # key -> (node, choices) of the last numbered message sent: what a number refers to.
+        self._shown: OrderedDict[str, tuple[str, tuple[Button, ...]]] = OrderedDict()
+
+    # ----------------------------------------------------------------- the port
+    def key(self, platform: str, chat_id: str | int) -> str:
+        """The opaque key of a conversation (for a transport's own traces: message ids)."""
+        return self.keyer.key(platform, chat_id)
+
+    @property
+    def entry_codes(self) -> tuple[str, ...]:
+        """The campaign and trusted-person codes a conversation may start with."""
+        return tuple(self.engine.dialogue.entry_codes)
+
+    def timestamp(self) -> int:
+        """Now, in whole seconds, by the runner's clock."""
+        return int(self.clock().timestamp())
+
+    def is_urgent(self, text: str, client_lang: str | None = None) -> bool:
+        """May this text mean danger (in any language)? For putting it first in a queue; the
+        engine reads every text again when it handles it."""
+        return self.engine.is_danger(text, self.negotiate(client_lang))
 
     def notice(self, lang: str | None, key: str) -> Message:
         """A transport's own line (leaving a group), in the best language for `lang`, through
         the engine's rendering: like every message it carries the acute-danger line."""
         return self.engine.notice(self.negotiate(lang), key)
 
-    def key(self, platform: str, chat_id: str | int) -> str:
-        """The opaque key of a conversation."""
-        return self.keyer.key(platform, chat_id)
+    async def language(self, platform: str, chat_id: str | int) -> str:
+        """The conversation's language, or the default one when there is no conversation."""
+        session = await self.store.load(self.key(platform, chat_id), self.timestamp())
+        return session.lang if session else self.negotiate(None)
 
+    async def erase(self, platform: str, chat_id: str | int) -> None:
+        """Forget a conversation (the transport removes its messages itself)."""
+        key = self.key(platform, chat_id)
+        async with self.conversation(key):
+            await self.store.delete(key)
+            self._shown.pop(key, None)
+
+    async def purge(self) -> int:
+        """Delete expired sessions now (transports call this on a timer when idle)."""
+        dropped = await self.store.purge(self.timestamp())
+        self.metrics.inc("sessions_purged", dropped)
+        return dropped
+
+    async def handle(
+        self,
+        platform: str,
+        chat_id: str | int,
+        inp: i.Input,
+        deliver: Deliver,
+        client_lang: str | None = None,
+        *,
+        numbered: bool = False,
+        guess: str | None = None,
+    ) -> Turn:
+        """Run one input through the engine and deliver the replies, under the lock.
+
+        `client_lang`: the language the client suggests (a phone's setting), for a new
+        conversation. `numbered`: the transport shows choices as numbers, so a typed number
+        picks one of the choices it showed last. `guess`: the language a text seems to be in,
+        for a new conversation, and for one that has only been greeted so far (a greeting in
+        a guessed language is corrected by the first real answer).
+        """
+        key = self.key(platform, chat_id)
+        async with self.conversation(key):
+            return await self._handle(key, inp, deliver, client_lang, numbered, guess)
+
+    # ----------------------------------------------------------------- inside
     @asynccontextmanager
     async def conversation(self, key: str) -> AsyncIterator[None]:
         """Hold the per-conversation lock; locks are dropped when nobody waits on them."""
@@ -69,40 +140,66 @@ class Runner:
             else:
                 self._locks[key] = (lock, users - 1)
 
-    async def handle(
+    async def _handle(
         self,
-        platform: str,
-        chat_id: str | int,
+        key: str,
         inp: i.Input,
         deliver: Deliver,
-        client_lang: str | None = None,
+        client_lang: str | None,
+        numbered: bool,
+        guess: str | None,
     ) -> Turn:
-        """Run one input through the engine and deliver the replies, under the lock."""
-        key = self.key(platform, chat_id)
-        async with self.conversation(key):
-            return await self.handle_locked(key, inp, deliver, client_lang)
-
-    async def handle_locked(
-        self, key: str, inp: i.Input, deliver: Deliver, client_lang: str | None = None
-    ) -> Turn:
-        """The same, for callers that already hold the conversation lock."""
         now = self.clock()
         ts = int(now.timestamp())
         await self._purge(ts)
         session = await self.store.load(key, ts)
         if isinstance(inp, i.Start):
-            inp = replace(inp, lang=self.negotiate(inp.lang or client_lang))
-        elif session is None and client_lang:
-            inp_start = self.engine.start(i.Start(lang=self.negotiate(client_lang)), now)
-            session = inp_start.session
+            known = session.lang if session else None
+            inp = replace(inp, lang=self.negotiate(inp.lang or known or client_lang or guess))
+        elif session is None and (client_lang or guess):
+            started = self.engine.start(i.Start(lang=self.negotiate(guess or client_lang)), now)
+            session = started.session
+        elif session is not None and guess and guess != session.lang and self._greeted(session):
+            session = replace(session, lang=self.negotiate(guess))
+        if numbered and isinstance(inp, i.Text) and session is not None:
+            node, shown = self._shown.get(key) or self._on_screen(session, now)
+            inp = pick(inp.text, shown, node)
         turn = self.engine.handle(session, inp, now)
         self._count(inp, turn)
+        if numbered:
+            self._remember(key, turn)
         await deliver(turn.replies)
         if turn.session is None:
             await self.store.delete(key)
         else:
             await self.store.save(key, turn.session, ts)
         return turn
+
+    def _greeted(self, session: Session) -> bool:
+        """A conversation that has shown its greeting and nothing else yet."""
+        entry = self.engine.dialogue.entry
+        return (
+            session.node == entry and session.screen is None and session.updated == session.started
+        )
+
+    def _on_screen(self, session: Session, now: dt.datetime) -> tuple[str, tuple[Button, ...]]:
+        """The choices on screen after a restart, rebuilt from the session."""
+        if session.screen is not None:
+            return session.node, ()  # the engine reads numbers on its own screens itself
+        msg = self.engine.show(session, now)
+        return msg.node, choices(msg)
+
+    def _remember(self, key: str, turn: Turn) -> None:
+        """What a number refers to next: the choices of the last lasting message sent."""
+        if turn.session is None:
+            self._shown.pop(key, None)
+            return
+        shown = [r for r in turn.replies if isinstance(r, Message) and not r.ephemeral]
+        if shown:
+            self._shown[key] = (shown[-1].node, choices(shown[-1]))
+            self._shown.move_to_end(key)
+            if len(self._shown) > SHOWN_LIMIT:
+                self._shown.popitem(last=False)
 
     async def _purge(self, ts: int) -> None:
         """Delete expired sessions now and then, so nothing outlives its TTL on disk for long."""

@@ -7,18 +7,19 @@ from collections.abc import Iterable
 from typing import TextIO
 
 from bot.engine import inputs as i
-from bot.engine.replies import Button, Erase, Handoff, Message, Reply
+from bot.engine.replies import Erase, Handoff, Message, Reply
 from bot.runner import Runner
+from bot.transports.numbered import listing
 
 PLATFORM = "console"
 
 
-def render(msg: Message) -> tuple[str, list[Button]]:
-    """The text of a message and its buttons numbered 1..n (options first, then commands)."""
-    buttons = [*msg.options, *msg.commands]
-    lines = [msg.text, ""] if buttons else [msg.text]
-    lines += [f"  {n}. {b.label}" for n, b in enumerate(buttons, 1)]
-    return "\n".join(lines), buttons
+def render(msg: Message) -> str:
+    """The text of a message and its choices numbered 1..n (options first, then commands)."""
+    numbered = listing(msg)
+    return "\n".join(
+        [msg.text, "", *(f"  {line}" for line in numbered)] if numbered else [msg.text]
+    )
 
 
 class Console:
@@ -26,16 +27,12 @@ class Console:
 
     def __init__(self, runner: Runner, out: TextIO = sys.stdout, echo: bool = False) -> None:
         self.runner, self.out, self.echo = runner, out, echo
-        self.buttons: list[Button] = []
-        self.node: str | None = None
 
     async def deliver(self, replies: tuple[Reply, ...]) -> None:
         """Print replies as the bot would send them."""
         for reply in replies:
             if isinstance(reply, Message):
-                text, self.buttons = render(reply)
-                self.node = reply.node
-                self.out.write(f"\n{text}\n")
+                self.out.write(f"\n{render(reply)}\n")
             elif isinstance(reply, Erase):
                 if not self.echo:
                     self.out.write("\x1b[2J\x1b[H")  # clear the screen, as a real erase would
@@ -44,17 +41,10 @@ class Console:
                 self.out.write(f"\n(handoff: {reply.target})\n")
         self.out.flush()
 
-    def to_input(self, line: str) -> i.Input:
-        """A number picks a button; anything else is free text."""
-        word = line.strip()
-        if word.isdecimal() and 1 <= int(word) <= len(self.buttons):
-            return i.Choice(self.buttons[int(word) - 1].id, self.node)
-        return i.Text(line)
-
     async def run(self, lines: Iterable[str], lang: str | None, code: str | None) -> None:
         """Start, then answer line by line until the input ends."""
         await self.runner.handle(PLATFORM, "local", i.Start(code, lang), self.deliver)
         for line in lines:
             if self.echo:
                 self.out.write(f"\n> {line.rstrip()}\n")
-            await self.runner.handle(PLATFORM, "local", self.to_input(line), self.deliver)
+            await self.runner.handle(PLATFORM, "local", i.Text(line), self.deliver, numbered=True)

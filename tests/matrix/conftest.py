@@ -18,7 +18,7 @@ from bot.engine.replies import Message
 from bot.engine.session import Session
 from bot.i18n.catalogs import Catalogs
 from bot.transports.matrix.app import Running, config_for, start
-from bot.transports.matrix.render import buttons
+from bot.transports.numbered import choices
 from tests.conftest import FROZEN, FrozenClock
 from tests.matrix.resident import Resident, new_user
 from tests.matrix.synapse_harness import Synapse, SynapseError, started
@@ -129,7 +129,7 @@ class Screens:
 
     def number(self, node: str, option: str, lang: str = "nl") -> str:
         """The number a resident types for an option (or command) on a node."""
-        ids = [b.id for b in buttons(self.message(node, lang))]
+        ids = [b.id for b in choices(self.message(node, lang))]
         return str(ids.index(option) + 1)
 
     def label(self, node: str, option: str) -> str:

@@ -7,12 +7,11 @@ import logging
 import pytest
 from nio import ErrorResponse
 
-from bot.engine import inputs as i
 from bot.engine.language import guess
 from bot.engine.replies import Button, ContactCard, Message
 from bot.transports.matrix.homeserver import transient
 from bot.transports.matrix.logs import ScrubIds
-from bot.transports.matrix.render import classify, content, entry_code, strip_reply, to_input
+from bot.transports.matrix.render import classify, content, entry_code, strip_reply
 from tests.matrix.synapse_harness import recommended
 
 MSG = Message(
@@ -37,22 +36,6 @@ def test_content_has_numbered_choices_in_plain_text_and_html() -> None:
 def test_right_to_left_messages_say_so_in_html() -> None:
     rtl = Message("مرحبا\n\n112", "start", "ar", rtl=True)
     assert content(rtl)["formatted_body"].startswith('<div dir="rtl">')
-
-
-CHOICES = (Button("home", "Vertel meer"), Button("cmd.erase", "Gesprek wissen"))
-
-
-@pytest.mark.parametrize(
-    ("text", "expected", "why"),
-    [
-        ("1", i.Choice("home", "start"), "a number picks the option shown with it"),
-        (" 2. ", i.Choice("cmd.erase", "start"), "commands are numbered after the options"),
-        ("3", i.Text("3"), "a number beyond the list is text for the engine"),
-        ("vertel meer", i.Text("vertel meer"), "words go to the engine as they are"),
-    ],
-)
-def test_to_input(text: str, expected: i.Input, why: str) -> None:
-    assert to_input(text, CHOICES, "start") == expected, why
 
 
 def test_classify_keeps_a_media_caption_but_not_a_file_name() -> None:

@@ -36,7 +36,7 @@ def config_for(app: App) -> MatrixConfig:
         password=s.matrix_password,
         access_token=s.matrix_access_token,
         state_dir=s.data_dir / "matrix",
-        pickle_key=app.runner.keyer.key("matrix-pickle", "crypto-store"),
+        pickle_key=app.runner.key("matrix-pickle", "crypto-store"),
     )
 
 

@@ -20,23 +20,21 @@ import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 from nio import AsyncClient, MegolmEvent, RoomMemberEvent, SyncResponse
 
 from bot.engine import inputs as i
-from bot.engine.engine import Engine
 from bot.engine.language import guess
-from bot.engine.replies import Button, Erase, Handoff, Message, Reply
-from bot.engine.session import Session
+from bot.engine.replies import Erase, Handoff, Message, Reply
 from bot.i18n.catalogs import Catalogs
 from bot.runner import Deliver, Runner
 from bot.store.base import OwnRoom, SyncState, UpdateLog
 from bot.transports.matrix.connect import LoginFailed, MatrixConfig
 from bot.transports.matrix.homeserver import Homeserver, transient
-from bot.transports.matrix.render import Incoming, buttons, classify, content, entry_code, to_input
+from bot.transports.matrix.render import Incoming, classify, content, entry_code
 
 log = logging.getLogger(__name__)
 PLATFORM = "matrix"
@@ -66,11 +64,9 @@ class MatrixBot:
         cfg: MatrixConfig,
     ) -> None:
         self.client, self.runner, self.catalogs = client, runner, catalogs
-        self.engine: Engine = runner.engine
         self.state, self.handled, self.cfg = state, handled, cfg
         self.hs = Homeserver(client, runner.metrics)
         self.me = str(client.user_id)
-        self._choices: dict[str, tuple[str, tuple[Button, ...]]] = {}
         self._parked: dict[str, Parked] = {}
         self._later: set[asyncio.Task[None]] = set()
         self._claimed: set[str] = set()  # foreign rooms already handled (ids in memory only)
@@ -96,7 +92,7 @@ class MatrixBot:
             self.batches += 1
             if time.monotonic() - purged > PURGE_EVERY:
                 purged = time.monotonic()
-                await self.runner.store.purge(self._now())
+                await self.runner.purge()
 
     async def _sync(self, since: str | None, first: bool) -> object:
         """One sync; errors nio does not retry itself (a proxy's HTML 502, ...) come back too."""
@@ -246,7 +242,7 @@ class MatrixBot:
 
     async def _adopt(self, room_id: str, resident: str, first: str) -> None:
         """Open a room of our own with the resident, greet there later, leave theirs."""
-        code = entry_code(first, self.engine.dialogue.entry_codes)
+        code = entry_code(first, self.runner.entry_codes)
         lang = None if code else guess(first, self.catalogs.languages, self.catalogs.native_name)
         encrypted = bool(self.client.rooms[room_id].encrypted)
         new_room = await self.hs.create(resident, encrypted)
@@ -260,7 +256,7 @@ class MatrixBot:
     async def _one_to_one_only(self, room_id: str, key: str | None) -> None:
         """One neutral line, then leave: conversations stay one to one."""
         self.runner.metrics.inc("matrix_group_leaves")
-        msg = self.runner.notice(await self._lang(key), "private_only")
+        msg = self.runner.notice(await self.runner.language(PLATFORM, room_id), "private_only")
         txn = f"group{key or self.runner.key(PLATFORM, room_id)}"
         await self.hs.send(room_id, content(msg), txn)
         await self._close(room_id, key, erase=False)
@@ -270,10 +266,8 @@ class MatrixBot:
         if erase:
             await self.hs.redact_all(room_id)
         if key is not None:
-            async with self.runner.conversation(key):
-                await self.runner.store.delete(key)
+            await self.runner.erase(PLATFORM, room_id)
             await self.state.drop_room(key)
-            self._choices.pop(key, None)
         await self.hs.leave(room_id)
 
     # ------------------------------------------------------------------ events
@@ -292,43 +286,21 @@ class MatrixBot:
         if await self.handled.seen([ekey]):
             self.runner.metrics.inc("matrix_replays_skipped")
             return
-        async with self.runner.conversation(key):
-            inp, lang = await self._input(key, incoming)
-            await self.runner.handle_locked(key, inp, self._deliverer(room_id, key, ekey), lang)
+        inp, hint = self._input(incoming)
+        deliver = self._deliverer(room_id, key, ekey)
+        await self.runner.handle(PLATFORM, room_id, inp, deliver, numbered=True, guess=hint)
         await self.handled.done(ekey, self._now())
 
-    async def _input(self, key: str, incoming: Incoming) -> tuple[i.Input, str | None]:
-        """The engine input for an event, and a language hint for a first message."""
+    def _input(self, incoming: Incoming) -> tuple[i.Input, str | None]:
+        """The engine input for an event, and the language its text seems to be in."""
         if incoming.kind == "unsupported":
             return i.Unsupported(incoming.text, incoming.caption), None
         if incoming.kind == "edit":
             return i.Edited(incoming.text), None
         text = incoming.text
-        session = await self.runner.store.load(key, self._now())
         hint = guess(text, self.catalogs.languages, self.catalogs.native_name)
-        code = entry_code(text, self.engine.dialogue.entry_codes)
-        if code is not None:
-            return i.Start(code, session.lang if session else hint), None
-        if session is None:
-            return i.Text(text), hint
-        if hint and hint != session.lang and self._untouched(session):
-            # The greeting went out in a guessed language; the first answer shows the real one.
-            await self.runner.store.save(key, replace(session, lang=hint), self._now())
-        node, choices = self._choices.get(key) or self._shown(session)
-        return to_input(text, choices, node), None
-
-    def _untouched(self, session: Session) -> bool:
-        entry = self.engine.dialogue.entry
-        return (
-            session.node == entry and session.screen is None and session.updated == session.started
-        )
-
-    def _shown(self, session: Session) -> tuple[str, tuple[Button, ...]]:
-        """The choices on screen after a restart, rebuilt from the session."""
-        if session.screen is not None:
-            return session.node, ()  # the engine reads numbers on its own screens itself
-        msg = self.engine.show(session, self.runner.clock())
-        return msg.node, buttons(msg)
+        code = entry_code(text, self.runner.entry_codes)
+        return (i.Start(code) if code is not None else i.Text(text)), hint
 
     # ------------------------------------------------------------------ replies
     def _deliverer(self, room_id: str, key: str, txn_base: str) -> Deliver:
@@ -358,8 +330,6 @@ class MatrixBot:
     ) -> None:
         if msg.ephemeral and event_id is not None:
             self._later_do(self._vanish(room_id, event_id))
-        elif not erased:
-            self._choices[key] = (msg.node, buttons(msg))
 
     async def _vanish(self, room_id: str, event_id: str) -> None:
         await asyncio.sleep(self.cfg.ephemeral_seconds)
@@ -369,7 +339,6 @@ class MatrixBot:
         # Stay until the erase note has vanished, so the resident sees that it worked.
         await asyncio.sleep(self.cfg.ephemeral_seconds + 0.5)
         await self.state.drop_room(key)
-        self._choices.pop(key, None)
         await self.hs.leave(room_id)
 
     def _later_do(self, job: Coroutine[Any, Any, None]) -> None:
@@ -399,11 +368,7 @@ class MatrixBot:
 
     # ------------------------------------------------------------------ small helpers
     def _now(self) -> int:
-        return int(self.runner.clock().timestamp())
-
-    async def _lang(self, key: str | None) -> str:
-        session = await self.runner.store.load(key, self._now()) if key else None
-        return session.lang if session else self.catalogs.negotiate(None)
+        return self.runner.timestamp()
 
 
 def _text_from(event: Any, sender: str) -> str | None:

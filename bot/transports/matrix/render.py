@@ -4,34 +4,29 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.engine import inputs as i
 from bot.engine.replies import Button, Message
+from bot.transports.numbered import choices, listing
 
 HTML_FORMAT = "org.matrix.custom.html"
 TEXT_TYPES = frozenset({"m.text", "m.notice", "m.emote"})
 START = re.compile(r"^\s*/?start\s+(\S{1,32})\s*$", re.IGNORECASE)
 
 
-def buttons(msg: Message) -> tuple[Button, ...]:
-    """The numbered choices of a message: the node's options first, then the commands."""
-    return (*msg.options, *msg.commands)
-
-
 def content(msg: Message) -> dict[str, Any]:
     """An m.room.message content: the text, then the numbered choices, as HTML and plain text."""
-    choices = buttons(msg)
+    shown = choices(msg)
     plain = msg.text
-    if choices:
-        plain += "\n\n" + "\n".join(f"{n}. {b.label}" for n, b in enumerate(choices, 1))
+    if shown:
+        plain += "\n\n" + "\n".join(listing(msg))
     return {
         "msgtype": "m.text",
         "body": plain,
         "format": HTML_FORMAT,
-        "formatted_body": _html(msg, choices),
+        "formatted_body": _html(msg, shown),
     }
 
 
@@ -96,18 +91,10 @@ def strip_reply(text: str) -> str:
     return "\n".join(lines).lstrip("\n")
 
 
-def entry_code(text: str, codes: Mapping[str, str]) -> str | None:
+def entry_code(text: str, codes: Iterable[str]) -> str | None:
     """The code in 'start K3F9' (spelled as the dialogue spells it), or None for other text."""
     found = START.match(text)
     if found is None:
         return None
     typed = found.group(1)
     return next((c for c in codes if c.casefold() == typed.casefold()), typed)
-
-
-def to_input(text: str, choices: tuple[Button, ...], node: str | None) -> i.Input:
-    """A number picks one of the last choices shown; anything else is free text."""
-    word = text.strip().rstrip(".")
-    if word.isdecimal() and 1 <= int(word) <= len(choices):
-        return i.Choice(choices[int(word) - 1].id, node)
-    return i.Text(text)

@@ -241,7 +241,7 @@ class Adapter:
 
     # ----------------------------------------------------------------- helpers
     def _now(self) -> int:
-        return int(self.runner.clock().timestamp())
+        return self.runner.timestamp()
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(coro)

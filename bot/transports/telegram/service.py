@@ -97,7 +97,7 @@ class TelegramBot:
 
     def __init__(self, runner: Runner, stores: Stores, options: Options) -> None:
         self.runner, self.options = runner, options
-        self.store, self.trail, self.updates = stores.sessions, stores.trail, stores.updates
+        self.trail, self.updates = stores.trail, stores.updates
         self.app = application(options.token, options.api_url, options.timeout)
         self.outbox = Outbox(retry_delay, options.limits, runner.metrics)
         self.adapter = Adapter(runner, self.app.bot, self.outbox, self.trail, options.vanish_after)
@@ -114,8 +114,7 @@ class TelegramBot:
         msg = update.message or update.edited_message
         if msg is None or not (typed := msg.text or msg.caption):
             return False
-        lang = self.runner.negotiate(msg.from_user.language_code if msg.from_user else None)
-        return self.runner.engine.is_danger(typed, lang)
+        return self.runner.is_urgent(typed, msg.from_user.language_code if msg.from_user else None)
 
     def _receiver(self) -> Poller | Webhook:
         o = self.options
@@ -124,7 +123,7 @@ class TelegramBot:
         return Poller(self.app.bot, self.intake, o.poll_timeout)
 
     def _now(self) -> int:
-        return int(self.runner.clock().timestamp())
+        return self.runner.timestamp()
 
     async def _on_error(self, _: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         # Only the type: the update and the error text can carry what a resident wrote.
@@ -144,9 +143,8 @@ class TelegramBot:
     async def _maintain(self) -> None:
         while True:
             await asyncio.sleep(MAINTENANCE_EVERY)
-            now = self._now()
-            sessions = await self.store.purge(now)
-            ids = await self.trail.purge(now)
+            sessions = await self.runner.purge()
+            ids = await self.trail.purge(self._now())
             log.info("purged %d sessions and %d message ids", sessions, ids)
 
     async def stop(self, drain: float = 10.0) -> None:
