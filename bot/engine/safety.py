@@ -168,9 +168,10 @@ class Detector:
             return Danger(near.example.kind, certain, near.example.lang, _like(near), False)
         if best is not None:
             # Two weak signals that agree make a clear one: a possible rule ("mes") and a
-            # line fairly like a danger example ("hij staat met een mes in de gang").
-            agree = near is not None and near.example.kind is not None and near.score >= MAYBE
-            if agree and near is not None and near.example.certain:
+            # line fairly like a danger example of the same kind ("hij staat met een mes in
+            # de gang").
+            agree = near is not None and near.example.kind == best.rule.tag
+            if agree and near is not None and near.score >= MAYBE and near.example.certain:
                 return Danger(
                     best.rule.tag, True, best.rule.lang, f"{best.rule.label}; {_like(near)}"
                 )
