@@ -1,43 +1,33 @@
-"""The engine: (session, input, now) -> (session, replies). Pure: no I/O, no clock reads."""
+"""The engine: (session, input, now) -> (session, replies). Pure: no I/O, no clock reads.
+
+Split by concern: this module holds the entry points and the transitions between screens;
+reading.py reads free text (danger, meaning), routes.py matches typed answers to a screen's
+options, screens.py renders a node into a message (and adds the 112 line to every one).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from bot.engine import inputs as i
-from bot.engine.language import guess, script_language
-from bot.engine.model import Contact, Dialogue, Node, Option
-from bot.engine.replies import Button, Erase, Handoff, Message, Reply
-from bot.engine.safety import Danger, Detector, Lexicon
-from bot.engine.screens import Screens
+from bot.engine.language import guess
+from bot.engine.model import Contact, Dialogue, Option
+from bot.engine.reading import Reading
+from bot.engine.replies import Button, Erase, Handoff, Message, Reply, Turn
+from bot.engine.routes import LANGUAGE_SCREEN, ROUTE_WINDOW, SOURCE_LANG
+from bot.engine.safety import Detector, Lexicon
 from bot.engine.session import Session
 from bot.engine.text import clean, normalise
 from bot.engine.translate import Translator
-from bot.engine.understand import LANGUAGE, Meaning, Understanding
+from bot.engine.understand import Understanding
 
 EMERGENCY_NUMBER = "112"
-SOURCE_LANG = "nl"
-LANGUAGE_SCREEN = "language"
-SHORT_ANSWER = 3  # words: an answer this short that matches an option picks it first
-ROUTE_WINDOW = 500  # characters of a message used for routing; danger words check it all
+__all__ = ["Engine", "Turn"]
 
 
-@dataclass(frozen=True)
-class Turn:
-    """The result of one input: the new session (None: forget it) and what to send."""
-
-    session: Session | None
-    replies: tuple[Reply, ...]
-
-    @property
-    def urgent(self) -> bool:
-        """True when this turn answers acute danger."""
-        return any(isinstance(r, Message) and r.urgent for r in self.replies)
-
-
-class Engine(Screens):
+class Engine(Reading):
     """Walks a validated Dialogue. Holds only immutable data and deterministic caches."""
 
     def __init__(
@@ -143,43 +133,6 @@ class Engine(Screens):
             return Turn(s, ())  # an edit without danger changes nothing: no reply
         return self._again(s, now, "only_text")
 
-    def _text(self, s: Session, raw: str, now: dt.datetime) -> Turn:
-        danger = self._danger(s, raw)
-        if danger is not None and danger.certain and danger.by_rule:
-            meaning = self._understand(s, raw)
-            if meaning is None or not self._before(meaning, danger.kind):
-                return self._alarm(s, danger, now)
-            return self._act(s, meaning, now, raw)
-        norm = normalise(clean(raw, ROUTE_WINDOW))
-        if s.screen == LANGUAGE_SCREEN and (lang := self._match_language(norm)):
-            return self._set_language(s, lang, now)
-        if command := self._match_command(s.lang, norm):
-            return self._command(s, command, now)
-        # Precise before vague: a short answer or a typed label picks an option; then rules
-        # (intents, danger by rule above), then likeness to example lines (danger first).
-        option = self._match_option(s, norm) if s.screen is None else None
-        if option is not None and (len(norm.split()) <= SHORT_ANSWER or self._is_label(s, norm)):
-            return self._follow(s, option, now)
-        meaning = self._understand(s, raw)
-        if meaning is not None and meaning.by_rule:
-            return self._act(s, meaning, now, raw)
-        elsewhere = danger is not None and s.node != self.danger_screen(danger)
-        if elsewhere and danger is not None and danger.certain:  # like a danger example
-            return self._alarm(s, danger, now)
-        if option is not None:
-            return self._follow(s, option, now)
-        if meaning is not None:
-            return self._act(s, meaning, now, raw)
-        if elsewhere and danger is not None:  # only possibly danger: ask, calmly
-            return self._alarm(s, danger, now)
-        return self._again(s, now, "not_understood")
-
-    def _before(self, meaning: Meaning, kind: str) -> bool:
-        """Is this intent, found by a rule, read before that kind of danger (intents.yaml,
-        `before_danger`: "I hit my wife and want to stop" is not a victim's alarm)?"""
-        intent = self.dialogue.intents.get(meaning.intent)
-        return meaning.by_rule and intent is not None and kind in intent.before_danger
-
     def _choice(self, s: Session, choice: i.Choice, now: dt.datetime) -> Turn:
         oid = choice.option
         if oid.startswith("cmd.") and oid[4:] in self.dialogue.commands:
@@ -271,160 +224,6 @@ class Engine(Screens):
         """'Not yet reviewed' for a translation, after the greeting (a lock screen shows the
         first line of a message: that should be the greeting)."""
         return () if self.tr.reviewed(s.lang) else (self._sys(s, "not_reviewed"),)
-
-    def is_danger(self, text: str, lang: str | None = None) -> bool:
-        """True when `text` may mean danger, in any language (`lang` only breaks ties).
-
-        For transports that want to put such a message first in a queue; the engine itself
-        checks every text again when it handles it.
-        """
-        return self.danger(text, lang) is not None  # the same memo entry as the engine's
-
-    def danger(self, text: str, lang: str | None = None) -> Danger | None:
-        """What the detector finds in a text (for tools, metrics and `vrede check`)."""
-        return self.detector.detect(text, (lang or SOURCE_LANG, SOURCE_LANG, "en"))
-
-    def danger_screen(self, danger: Danger) -> str:
-        """The node a detection opens: its kind's screen, or the calm question."""
-        screens = self.dialogue.danger_screens
-        if not danger.certain:
-            return screens.get("possible", self.dialogue.danger_node)
-        return screens.get(danger.kind, self.dialogue.danger_node)
-
-    def _danger(self, s: Session, raw: str) -> Danger | None:
-        return self.danger(raw, s.lang) if raw else None
-
-    def _alarm(self, s: Session, danger: Danger, now: dt.datetime) -> Turn:
-        """Open the screen for a detection; offer the text's language if it is another one."""
-        return self._offer(self._goto(s, self.danger_screen(danger), now), s, danger.lang)
-
-    def _offer(self, turn: Turn, s: Session, lang: str) -> Turn:
-        """Add a button to switch to `lang` when the resident wrote in it (not the session's)."""
-        if lang == s.lang or lang not in self.tr.languages or not turn.replies:
-            return turn
-        first = turn.replies[0]
-        if not isinstance(first, Message):
-            return turn
-        offer = Button(f"lang.{lang}", self.tr.native_name(lang))
-        return replace(
-            turn, replies=(replace(first, options=(*first.options, offer)), *turn.replies[1:])
-        )
-
-    # ----------------------------------------------------------------- free text
-    def _understand(self, s: Session, raw: str) -> Meaning | None:
-        if self.understanding is None:
-            return None
-        return self.understanding.meaning(clean(raw, ROUTE_WINDOW), (s.lang, SOURCE_LANG, "en"))
-
-    def _act(self, s: Session, meaning: Meaning, now: dt.datetime, raw: str = "") -> Turn:
-        """Do what a resident means: set a language, greet, a command, or go to a screen."""
-        if meaning.intent.startswith(LANGUAGE):
-            return self._set_language(s, meaning.intent[len(LANGUAGE) :], now)
-        intent = self.dialogue.intents[meaning.intent]
-        lang = self._language_of(raw, meaning.lang, s)
-        if intent.action == "greet":
-            if s.node == self.dialogue.entry and lang in self.tr.languages and lang != s.lang:
-                return self._set_language(s, lang, now)  # greeted in their own language
-            turn = Turn(s, (self._render(s, now, ()),))  # hello again: where we were
-        elif intent.action is not None:
-            turn = self._command(s, intent.action, now)
-        else:
-            turn = self._goto(s, intent.goto or self.dialogue.help_node, now)
-        return self._offer(turn, s, lang)
-
-    def _language_of(self, raw: str, found: str, s: Session) -> str:
-        """The language a resident writes in: where the words were found, unless they were
-        found in the conversation's language but the script says otherwise (a Dutch word
-        such as "IND" in an Arabic sentence)."""
-        if found != s.lang:
-            return found
-        by_script = script_language(raw)
-        return by_script if by_script in self.tr.languages else found
-
-    def _leads_somewhere(self, meaning: Meaning) -> bool:
-        """A meaning that is more than a greeting or a language (those get the opening)."""
-        if meaning.intent.startswith(LANGUAGE):
-            return False
-        return self.dialogue.intents[meaning.intent].action != "greet"
-
-    def _welcomed(self, s: Session, now: dt.datetime) -> Session:
-        """A first message that is not a greeting: the session starts at the entry node."""
-        return s.at(self.dialogue.entry, int(now.timestamp()))
-
-    # ----------------------------------------------------------------- matching
-    def _match_command(self, lang: str, norm: str) -> str | None:
-        words = self._command_words.get(lang)
-        if words is None:
-            words = {}
-            for cmd in self.dialogue.commands.values():
-                label = self._t(lang, f"command.{cmd.name}.label", cmd.label)
-                for w in (
-                    cmd.name,
-                    *cmd.words,
-                    *self._tr_words(lang, f"command.{cmd.name}.words", cmd.words),
-                    cmd.label,
-                    label,
-                ):
-                    words.setdefault(normalise(w), cmd.name)
-            self._command_words[lang] = words
-        return words.get(norm)
-
-    def _match_option(self, s: Session, norm: str) -> Option | None:
-        node = self.dialogue.nodes[s.node]
-        word = norm.strip()
-        if word.isdecimal() and 1 <= int(word) <= len(node.options):
-            return node.options[int(word) - 1]
-        # The longest matching phrase wins ("dat weet ik niet goed" beats "niet goed");
-        # a tie between two options is ambiguous, and the resident is asked again.
-        best: dict[str, int] = {}
-        for oid, phrases in self._matcher(s.lang, node):
-            hits = [len(p) for p in phrases if p in norm]
-            if hits:
-                best[oid] = max(hits)
-        if not best:
-            return None
-        top = max(best.values())
-        winners = [oid for oid, n in best.items() if n == top]
-        return node.option(winners[0]) if len(winners) == 1 else None
-
-    def _is_label(self, s: Session, norm: str) -> bool:
-        """True when the text is exactly a label or route phrase of the current screen."""
-        return any(
-            norm in phrases for _, phrases in self._matcher(s.lang, self.dialogue.nodes[s.node])
-        )
-
-    def _matcher(self, lang: str, node: Node) -> list[tuple[str, tuple[str, ...]]]:
-        key = (lang, node.id)
-        if key not in self._matchers:
-            self._matchers[key] = [(o.id, self._phrases(lang, node, o)) for o in node.options]
-        return self._matchers[key]
-
-    def _phrases(self, lang: str, node: Node, o: Option) -> tuple[str, ...]:
-        label = self._t(lang, f"{node.id}.option.{o.id}", o.label)
-        raw = (
-            o.label,
-            label,
-            *o.routes,
-            *self._tr_words(lang, f"{node.id}.route.{o.id}", o.routes),
-        )
-        return tuple({n for w in raw if (n := normalise(w)).strip()})
-
-    def _tr_words(self, lang: str, context: str, words: tuple[str, ...]) -> list[str]:
-        """Route words are translated as one '|'-separated list per option."""
-        if not words:
-            return []
-        joined = self.tr.text(lang, context, " | ".join(words))
-        return [w.strip() for w in joined.split("|") if w.strip()]
-
-    def _match_language(self, norm: str) -> str | None:
-        word = norm.strip()
-        langs = self.tr.languages
-        if word.isdecimal() and 1 <= int(word) <= len(langs):
-            return langs[int(word) - 1]
-        for lang in langs:
-            if word in (lang, normalise(self.tr.native_name(lang)).strip()):
-                return lang
-        return None
 
 
 def _placeholder_values(contacts: Mapping[str, Contact]) -> dict[str, str]:

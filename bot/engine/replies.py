@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.engine.session import Session
+
 
 @dataclass(frozen=True)
 class Button:
@@ -57,3 +59,16 @@ class Handoff:
 
 
 Reply = Message | Erase | Handoff
+
+
+@dataclass(frozen=True)
+class Turn:
+    """The result of one input: the new session (None: forget it) and what to send."""
+
+    session: Session | None
+    replies: tuple[Reply, ...]
+
+    @property
+    def urgent(self) -> bool:
+        """True when this turn answers acute danger."""
+        return any(isinstance(r, Message) and r.urgent for r in self.replies)
