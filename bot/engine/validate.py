@@ -1,27 +1,31 @@
-"""Checks on a built Dialogue: links, reachability, dead ends, help distance, lengths, labels."""
+"""Checks on a built Dialogue: settings, links, notes, regions, people; then the graph
+(validate_graph.py) and what residents read (validate_text.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import re
-from collections import deque
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 
-from bot.engine.engine import Engine
-from bot.engine.model import Dialogue, Node
+from bot.engine.finding import Finding
+from bot.engine.model import Dialogue
 from bot.engine.reach import situation_findings
 from bot.engine.safety import Detector, Lexicon
-from bot.engine.session import Session
-from bot.engine.text import normalise, placeholders
+from bot.engine.text import placeholders
 from bot.engine.translate import Translator
+from bot.engine.validate_graph import dead_ends, help_distance, unreachable_nodes
+from bot.engine.validate_text import (
+    MAX_LABEL,
+    MAX_SENTENCE,
+    MAX_WORDS,
+    label_findings,
+    length_findings,
+    readability,
+    readability_findings,
+    stale_contacts,
+)
 
-HELP_STEPS = 3
-MAX_TEXT = 4096  # Telegram's limit for one message
-MAX_LABEL = 40  # longer labels are cut off on a phone's button
-MAX_WORDS = 80
-MAX_SENTENCE = 15.0
-STALE_AFTER = dt.timedelta(days=365)
+__all__ = ["MAX_LABEL", "MAX_SENTENCE", "MAX_WORDS", "Finding", "readability", "validate"]
+
 SYSTEM_KEYS = {
     "emergency": {"emergency"},
     "not_understood": set(),
@@ -62,17 +66,6 @@ SYSTEM_KEYS = {
 }
 
 
-@dataclass(frozen=True)
-class Finding:
-    """A problem in the dialogue; `where` is a key of Dialogue.origins such as 'node:start'."""
-
-    severity: str
-    code: str
-    message: str
-    where: str = ""
-    node: str = ""
-
-
 def validate(
     d: Dialogue,
     lexicons: Mapping[str, Lexicon],
@@ -85,12 +78,16 @@ def validate(
     out = [*_settings(d), *_links(d), *_notes(d), *_regions(d), *_people(d, tr)]
     if any(f.severity == "error" for f in out):
         return out  # the graph checks below assume every link resolves
-    out += [*_reachable(d), *_dead_ends(d), *_help_distance(d), *_labels(d, detector)]
+    out += [*unreachable_nodes(d), *dead_ends(d), *help_distance(d), *label_findings(d, detector)]
     out += [
         Finding(sev, code, msg, f"situations:{name}")
         for sev, code, msg, name in situation_findings(d)
     ]
-    out += [*_lengths(d, lexicons, tr, detector), *_stale_contacts(d, today), *_readability(d)]
+    out += [
+        *length_findings(d, lexicons, tr, detector),
+        *stale_contacts(d, today),
+        *readability_findings(d),
+    ]
     return out
 
 
@@ -240,159 +237,4 @@ def _people(d: Dialogue, tr: Translator) -> Iterator[Finding]:
                 "trusted_unreachable",
                 f"trusted person '{p.id}' has no phone, messenger or walk-in place",
                 where,
-            )
-
-
-def _edges(d: Dialogue, node: Node) -> list[str]:
-    targets = {"danger": d.danger_node, "help": d.help_node, "restart": d.entry}
-    return [opt.goto or targets.get(opt.action or "", node.id) for opt in node.options]
-
-
-def _reachable(d: Dialogue) -> Iterator[Finding]:
-    roots = {d.entry, d.danger_node, d.help_node, *d.entry_codes.values()}
-    roots |= {n for n in d.danger_screens.values() if n in d.nodes}
-    roots |= {i.goto for i in d.intents.values() if i.goto is not None and i.goto in d.nodes}
-    seen, todo = set(roots), deque(roots)
-    while todo:
-        for nxt in _edges(d, d.nodes[todo.popleft()]):
-            if nxt not in seen:
-                seen.add(nxt)
-                todo.append(nxt)
-    for nid in d.nodes.keys() - seen:
-        yield Finding(
-            "error",
-            "unreachable",
-            f"node '{nid}' cannot be reached from the start",
-            f"node:{nid}",
-            nid,
-        )
-
-
-def _dead_ends(d: Dialogue) -> Iterator[Finding]:
-    for node in d.nodes.values():
-        if not node.options:
-            yield Finding(
-                "error",
-                "dead_end",
-                f"node '{node.id}' has no options: add a way forward or back",
-                f"node:{node.id}",
-                node.id,
-            )
-
-
-def _help_distance(d: Dialogue) -> Iterator[Finding]:
-    """From every node a help node (contacts or handoff) is at most HELP_STEPS steps away."""
-    dist = {nid: 0 for nid, n in d.nodes.items() if n.is_help or nid == d.danger_node}
-    for _ in range(HELP_STEPS):
-        for node in d.nodes.values():
-            near = [dist[t] + 1 for t in _edges(d, node) if t in dist]
-            if near and min(near) < dist.get(node.id, HELP_STEPS + 1):
-                dist[node.id] = min(near)
-    for nid in d.nodes.keys() - dist.keys():
-        yield Finding(
-            "error",
-            "help_too_far",
-            f"no help route within {HELP_STEPS} steps of node '{nid}'",
-            f"node:{nid}",
-            nid,
-        )
-
-
-def _labels(d: Dialogue, detector: Detector) -> Iterator[Finding]:
-    words = {normalise(w) for c in d.commands.values() for w in (c.name, *c.words)}
-    screens = {d.danger_node, *d.danger_screens.values()}
-    for node in d.nodes.values():
-        for opt in node.options:
-            where = f"option:{node.id}.{opt.id}"
-            if len(opt.label) > MAX_LABEL:
-                yield Finding(
-                    "error",
-                    "label_too_long",
-                    f"label of '{opt.id}' has {len(opt.label)} characters; a button shows about {MAX_LABEL}",
-                    where,
-                    node.id,
-                )
-            if normalise(opt.label) in words:
-                yield Finding(
-                    "error",
-                    "label_collision",
-                    f"label '{opt.label}' is also a global command word",
-                    where,
-                    node.id,
-                )
-            leads_to_danger = opt.action == "danger" or opt.goto in screens
-            certain = any(m.rule.certain for m in detector.matches(opt.label))
-            if not leads_to_danger and certain:
-                yield Finding(
-                    "error",
-                    "label_collision",
-                    f"label '{opt.label}' contains a danger word: typing it would open the acute-danger screen",
-                    where,
-                    node.id,
-                )
-
-
-def _lengths(
-    d: Dialogue, lexicons: Mapping[str, Lexicon], tr: Translator, detector: Detector
-) -> Iterator[Finding]:
-    """Render every node in every language and region and measure what would really be sent."""
-    engine = Engine(d, tr, lexicons, detector, understand=False)  # renders only
-    now = dt.datetime(2026, 1, 5, 12, 0, tzinfo=dt.UTC)
-    for lang in tr.languages:
-        for node in d.nodes.values():
-            regions = [None, *d.regions] if node.regional or node.handoff else [None]
-            longest = max(
-                len(engine.show(Session(node.id, lang, d.version, 0, 0, region=r), now).text)
-                for r in regions
-            )
-            if longest > MAX_TEXT:
-                yield Finding(
-                    "error",
-                    "text_too_long",
-                    f"message in '{lang}' has {longest} characters; Telegram allows {MAX_TEXT}",
-                    f"node:{node.id}",
-                    node.id,
-                )
-
-
-def _stale_contacts(d: Dialogue, today: dt.date) -> Iterator[Finding]:
-    for c in d.contacts.values():
-        if today - c.last_verified > STALE_AFTER:
-            yield Finding(
-                "warning",
-                "contact_stale",
-                f"contact '{c.id}' was last verified on {c.last_verified}: check it again",
-                f"contact:{c.id}",
-            )
-
-
-_SENTENCE = re.compile(r"[.!?:]+(?:\s|$)")
-
-
-def readability(text: str) -> tuple[int, float]:
-    """Words in a text and the average words per sentence (lists count as sentences)."""
-    plain = re.sub(r"\{[^}]*\}", "X", text)
-    chunks = [c for line in plain.splitlines() for c in _SENTENCE.split(line) if c.strip()]
-    words = sum(len(c.split()) for c in chunks)
-    return words, words / max(1, len(chunks))
-
-
-def _readability(d: Dialogue) -> Iterator[Finding]:
-    for node in d.nodes.values():
-        words, avg = readability(node.text)
-        if words > MAX_WORDS:
-            yield Finding(
-                "warning",
-                "readability",
-                f"text has {words} words; keep a message under about {MAX_WORDS} (B1)",
-                f"node:{node.id}",
-                node.id,
-            )
-        if avg > MAX_SENTENCE:
-            yield Finding(
-                "warning",
-                "readability",
-                f"sentences average {avg:.1f} words; keep it at most {MAX_SENTENCE:.0f} (B1)",
-                f"node:{node.id}",
-                node.id,
             )
