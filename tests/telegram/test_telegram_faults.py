@@ -15,7 +15,7 @@ from bot.runner import Runner
 from bot.store.sqlite import SqliteStore
 from bot.transports.outbox import Limits
 from bot.transports.telegram import intake
-from bot.transports.telegram.intake import Poller
+from bot.transports.telegram.receive import Poller
 from tests.conftest import ROOT
 from tests.telegram.conftest import start_bot
 from tests.telegram.fake_api import FakeTelegram

@@ -35,6 +35,7 @@ from bot.store.base import OwnRoom, SyncState, UpdateLog
 from bot.transports.matrix.connect import LoginFailed, MatrixConfig
 from bot.transports.matrix.homeserver import Homeserver, transient
 from bot.transports.matrix.render import Incoming, classify, content, entry_code
+from bot.transports.retry import backoff
 
 log = logging.getLogger(__name__)
 PLATFORM = "matrix"
@@ -78,16 +79,17 @@ class MatrixBot:
     async def run(self) -> None:
         """Sync and answer until cancelled."""
         since = await self.state.token()
-        first, delay, purged = True, 1.0, 0.0
+        first, failures, purged = True, 0, 0.0
         while True:
             resp = await self._sync(since, first)
             if not isinstance(resp, SyncResponse):
-                delay = await self._sync_failed(resp, delay)
+                failures += 1
+                await self._sync_failed(resp, failures)
                 continue
             await self._guarded(self._housekeeping)
             # On the very first start there is no token: old messages are not answered.
             await self._batch(resp, replay_ok=since is not None or not first)
-            since, first, delay = resp.next_batch, False, 1.0
+            since, first, failures = resp.next_batch, False, 0
             await self.state.save_token(since)
             self.batches += 1
             if time.monotonic() - purged > PURGE_EVERY:
@@ -114,13 +116,13 @@ class MatrixBot:
         wait = (min(dues) - time.monotonic()) * 1000 + 50
         return max(0, min(self.cfg.sync_timeout_ms, int(wait)))
 
-    async def _sync_failed(self, resp: object, delay: float) -> float:
+    async def _sync_failed(self, resp: object, failures: int) -> None:
         if getattr(resp, "status_code", "") == "M_UNKNOWN_TOKEN":
             raise LoginFailed("the homeserver no longer accepts the bot's login")
         log.warning("sync failed (%s), retrying", "transient" if transient(resp) else "error")
         self.runner.metrics.inc("matrix_sync_errors")
-        await asyncio.sleep(max(delay, getattr(resp, "retry_after_ms", 0) / 1000 or 0))
-        return min(delay * 2, 30)
+        asked = getattr(resp, "retry_after_ms", 0) / 1000 or 0.0
+        await asyncio.sleep(backoff(failures, at_least=asked))
 
     async def _housekeeping(self) -> None:
         """What nio's sync_forever does between syncs: keys and to-device messages."""

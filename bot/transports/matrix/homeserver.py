@@ -27,6 +27,7 @@ from nio import (
 )
 
 from bot.metrics import Metrics
+from bot.transports.retry import BASE, backoff
 
 log = logging.getLogger(__name__)
 R = TypeVar("R")
@@ -51,13 +52,13 @@ def _code(resp: object) -> str:
 class Homeserver:
     """Sends, redacts, creates, joins and leaves rooms; retries what is worth retrying."""
 
-    def __init__(self, client: AsyncClient, metrics: Metrics, backoff: float = 0.5) -> None:
-        self.client, self.metrics, self.backoff = client, metrics, backoff
+    def __init__(self, client: AsyncClient, metrics: Metrics, base: float = BASE) -> None:
+        self.client, self.metrics, self.base = client, metrics, base
 
     async def retrying(self, what: str, call: Callable[[], Awaitable[R]]) -> R | None:
         """The first answer that is not transient; None when the homeserver stays unreachable."""
-        delay = self.backoff
-        for _ in range(ATTEMPTS):
+        for failures in range(1, ATTEMPTS + 1):
+            asked = 0.0
             try:
                 resp = await call()
             except (TimeoutError, aiohttp.ClientError, json.JSONDecodeError) as exc:
@@ -66,10 +67,9 @@ class Homeserver:
                 if not transient(resp):
                     return resp
                 log.warning("%s: homeserver answered %s, retrying", what, _code(resp))
-                delay = max(delay, getattr(resp, "retry_after_ms", 0) / 1000 or 0)
+                asked = getattr(resp, "retry_after_ms", 0) / 1000 or 0.0
             self.metrics.inc("matrix_retries")
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 60)
+            await asyncio.sleep(backoff(failures, self.base, asked))
         self.metrics.inc("matrix_gave_up")
         return None
 

@@ -18,8 +18,10 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.runner import Runner
 from bot.store.base import Stores
 from bot.transports.outbox import Limits, Outbox
+from bot.transports.retry import backoff
 from bot.transports.telegram.adapter import Adapter
-from bot.transports.telegram.intake import Intake, Poller, Webhook
+from bot.transports.telegram.intake import Intake
+from bot.transports.telegram.receive import Poller, Webhook
 
 # Opt in to PTB's coming behaviour (durations as timedelta) so that building a RetryAfter
 # does not emit a deprecation warning; _retry_after accepts both forms.
@@ -44,7 +46,7 @@ def retry_delay(exc: BaseException, attempt: int) -> float | None:
     if isinstance(exc, BadRequest | Forbidden | InvalidToken):
         return None
     if isinstance(exc, NetworkError):  # 5xx, timeouts, connection errors
-        return min(8.0, 0.25 * 2.0**attempt)
+        return backoff(attempt + 1)
     return None
 
 
