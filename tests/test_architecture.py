@@ -71,3 +71,17 @@ def test_no_sql_outside_the_store_package() -> None:
             continue
         text = path.read_text(encoding="utf-8")
         assert "import sqlite3" not in text and ".execute(" not in text, path
+
+
+MODULE_LINES = 300
+CLASS_LINES = 200
+
+
+def test_sizes_a_newcomer_can_hold_in_their_head() -> None:
+    for path in BOT.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert text.count("\n") <= MODULE_LINES, f"{path} has over {MODULE_LINES} lines"
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.ClassDef):
+                size = (node.end_lineno or node.lineno) - node.lineno + 1
+                assert size <= CLASS_LINES, f"{path}: class {node.name} has {size} lines"

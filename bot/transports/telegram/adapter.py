@@ -6,12 +6,10 @@ Privacy: chat ids live only in memory while a turn is handled; what is stored is
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
 
 from telegram import Bot, CallbackQuery, Chat, Update
 from telegram import Message as TgMessage
@@ -22,6 +20,7 @@ from bot.engine import inputs as i
 from bot.engine.replies import Erase, Handoff, Message, Reply
 from bot.runner import Deliver, Runner
 from bot.store.base import MessageTrail
+from bot.transports.background import Background
 from bot.transports.outbox import Outbox
 from bot.transports.telegram.convert import REVEALING, Part, render, to_input
 
@@ -90,7 +89,7 @@ class Adapter:
         self.vanish_after = vanish_after
         self.screens = Screens()
         self.metrics = runner.metrics
-        self._tasks: set[asyncio.Task[None]] = set()
+        self.later = Background(lambda exc: self.metrics.inc("telegram_background_failed"))
 
     # ----------------------------------------------------------------- updates in
     async def on_update(self, update: object, _: ContextTypes.DEFAULT_TYPE | None = None) -> None:
@@ -175,7 +174,7 @@ class Adapter:
             return
         await self.trail.add(ctx.key, [str(m) for m in ids], self._now())
         if msg.ephemeral:
-            self._spawn(self._vanish(ctx.chat_id, ctx.key, ids))
+            self.later.later(self.vanish_after, lambda: self._vanish(ctx.chat_id, ctx.key, ids))
         else:
             self.screens.remember(ctx.key, ids[-1], msg.node)
 
@@ -235,18 +234,12 @@ class Adapter:
 
     async def _vanish(self, chat_id: int, key: str, ids: list[int]) -> None:
         """The erase confirmation deletes itself after a few seconds."""
-        await asyncio.sleep(self.vanish_after)
         await self._delete(chat_id, ids)
         await self.trail.forget(key, [str(m) for m in ids])
 
     # ----------------------------------------------------------------- helpers
     def _now(self) -> int:
         return self.runner.timestamp()
-
-    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
 
     async def _quietly(self, call: Awaitable[object]) -> None:
         """Await a call whose failure must not stop the turn; count it, log only its type."""
@@ -262,6 +255,4 @@ class Adapter:
 
     async def close(self) -> None:
         """Cancel pending self-deletions (their ids stay in the trail for a later erase)."""
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.later.cancel()
