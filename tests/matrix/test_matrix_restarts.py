@@ -84,7 +84,7 @@ async def test_a_replayed_batch_is_recognised_and_not_answered_again(
     await matrix_bot.start()
     await matrix_bot.settled(3)
     assert matrix_bot.app is not None
-    assert matrix_bot.app.runner.metrics.counts["matrix_replays_skipped"] >= 1
+    assert matrix_bot.app.runner.metrics.counts["matrix_duplicates"] >= 1
     assert len(resident.from_user(room, bot)) == 2
 
 

@@ -213,6 +213,7 @@ async def test_an_update_that_hangs_is_given_up_and_the_bot_moves_on(
     await fake.handled(fake.text(7102, "/start"), timeout=15)
     assert answers(fake, 7102) == 1
     assert runner.metrics.counts["telegram_update_failed"] == 1
+    assert runner.metrics.counts["telegram_given_up"] == 1
     release.set()
     await bot.stop()
     await store.close()

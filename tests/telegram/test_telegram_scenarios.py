@@ -244,4 +244,4 @@ async def test_an_answered_message_is_confirmed_by_the_next_poll_not_fetched_aga
     for text in ("1", "hallo", "2", "ok", "3"):
         await tg.say(CHAT, text)
     assert tg.runner.metrics.counts["turns"] == 6
-    assert "telegram_duplicate_updates" not in tg.runner.metrics.counts
+    assert "telegram_duplicates" not in tg.runner.metrics.counts

@@ -17,6 +17,7 @@ from bot.i18n.catalogs import Catalogs
 from bot.runner import Deliver, Runner
 from bot.store.base import SyncState, UpdateLog
 from bot.transports.background import Background
+from bot.transports.inbox import Inbox
 from bot.transports.matrix.connect import MatrixConfig
 from bot.transports.matrix.homeserver import Homeserver
 from bot.transports.matrix.render import Incoming, classify, content, entry_code
@@ -49,7 +50,8 @@ class Conversations:
         later: Background,
     ) -> None:
         self.client, self.runner, self.catalogs, self.hs = client, runner, catalogs, hs
-        self.state, self.handled, self.cfg, self.later = state, handled, cfg, later
+        self.state, self.cfg, self.later = state, cfg, later
+        self.inbox = Inbox(handled, runner.timestamp, runner.metrics, "matrix")
         self._parked: dict[str, Parked] = {}
 
     def dues(self) -> list[float]:
@@ -68,13 +70,16 @@ class Conversations:
     async def once(self, room_id: str, key: str, event_id: str, incoming: Incoming) -> None:
         """Answer an event unless it was answered before (a replay after a restart)."""
         ekey = self.runner.key("matrix-event", event_id)
-        if await self.handled.seen([ekey]):
-            self.runner.metrics.inc("matrix_replays_skipped")
-            return
+        if not await self.inbox.fresh([ekey]):
+            return  # a replay after a restart (counted as matrix_duplicates)
         inp, hint = self._input(incoming)
         deliver = self.deliverer(room_id, key, ekey)
-        await self.runner.handle(PLATFORM, room_id, inp, deliver, numbered=True, guess=hint)
-        await self.handled.done(ekey, self._now())
+        try:
+            await self.runner.handle(PLATFORM, room_id, inp, deliver, numbered=True, guess=hint)
+        except Exception as exc:  # a poisoned event must not be answered after every restart
+            await self.inbox.give_up(ekey, exc)
+            raise
+        await self.inbox.done(ekey)
 
     def _input(self, incoming: Incoming) -> tuple[i.Input, str | None]:
         """The engine input for an event, and the language its text seems to be in."""

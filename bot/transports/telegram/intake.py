@@ -23,10 +23,10 @@ from telegram.ext import Application
 
 from bot.metrics import Metrics
 from bot.store.base import UpdateLog
+from bot.transports.inbox import Inbox
 
 log = logging.getLogger(__name__)
 HANDLE_LIMIT = 300.0  # seconds one update may take once its turn has come (retries included)
-RECENT = 1024  # answered update ids kept in memory, so a page fetched again skips them cheaply
 ALLOWED_UPDATES = (
     "message",
     "edited_message",
@@ -61,26 +61,20 @@ class Intake:
         urgent: Callable[[Update], bool] = lambda _: False,
         workers: int = 64,
     ) -> None:
-        self.app, self.updates, self.clock, self.metrics = app, updates, clock, metrics
-        self.urgent = urgent
+        self.app, self.metrics, self.urgent = app, metrics, urgent
+        self.inbox = Inbox(updates, clock, metrics, "telegram")
         self.in_flight: dict[int, asyncio.Task[None]] = {}
         self.completed = 0
         self._progress = asyncio.Event()
         self._turns = asyncio.Semaphore(workers)
-        self._recent: dict[int, None] = {}  # an ordered set, oldest first
 
     async def accept(self, batch: Sequence[Update]) -> list[asyncio.Task[None]]:
         """Start handling the updates that are neither in flight nor answered before."""
-        fresh = [
-            u
-            for u in batch
-            if u.update_id not in self.in_flight and u.update_id not in self._recent
-        ]
-        answered = await self.updates.seen([tag(u.update_id) for u in fresh])
+        waiting = [u for u in batch if u.update_id not in self.in_flight]
+        fresh = set(await self.inbox.fresh([tag(u.update_id) for u in waiting]))
         started = []
-        for update in fresh:
-            if tag(update.update_id) in answered:
-                self.metrics.inc("telegram_duplicate_updates")
+        for update in waiting:
+            if tag(update.update_id) not in fresh:
                 continue
             task = asyncio.create_task(self._handle(update, urgent=self.urgent(update)))
             self.in_flight[update.update_id] = task
@@ -90,31 +84,28 @@ class Intake:
     async def _handle(self, update: Update, urgent: bool) -> None:
         try:
             if urgent:
-                await self._process(update)
+                failed = await self._process(update)
             else:
                 async with self._turns:
-                    await self._process(update)
-            # Marked done even when handling failed: a poisoned update must not loop forever.
-            await self.updates.done(tag(update.update_id), self.clock())
-            self._remember(update.update_id)
+                    failed = await self._process(update)
+            if failed is None:
+                await self.inbox.done(tag(update.update_id))
+            else:  # a poisoned update must not loop forever
+                await self.inbox.give_up(tag(update.update_id), failed)
         finally:
             self.in_flight.pop(update.update_id, None)
             self.completed += 1
             self._progress.set()
 
-    async def _process(self, update: Update) -> None:
-        """PTB handles the update; a failure or a hang is counted, never kept in flight."""
+    async def _process(self, update: Update) -> Exception | None:
+        """PTB handles the update; a failure or a hang is returned, never kept in flight."""
         try:
             async with asyncio.timeout(HANDLE_LIMIT):
                 await self.app.process_update(update)
         except Exception as exc:  # TimeoutError included; CancelledError (a stop) is not
             self.metrics.inc("telegram_update_failed")
-            log.error("handling an update failed: %s", type(exc).__name__)
-
-    def _remember(self, update_id: int) -> None:
-        self._recent[update_id] = None
-        if len(self._recent) > RECENT:
-            del self._recent[next(iter(self._recent))]
+            return exc
+        return None
 
     def lowest_in_flight(self) -> int | None:
         """The oldest update still being handled."""
