@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.transports.matrix import logs
+from bot.transports import logs
 from tests.matrix.conftest import BotUnderTest, Screens
 from tests.matrix.resident import Resident
 

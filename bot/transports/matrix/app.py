@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from nio import AsyncClient
 
-from bot.transports.matrix import logs
+from bot.transports import logs
 from bot.transports.matrix.bot import MatrixBot
 from bot.transports.matrix.connect import LoginFailed, MatrixConfig, log_in, new_client
 

@@ -7,7 +7,8 @@ import asyncio
 import sys
 from typing import TYPE_CHECKING
 
-from bot.transports.telegram.service import Options, TelegramBot, application, quiet_libraries
+from bot.transports import logs
+from bot.transports.telegram.service import Options, TelegramBot, application
 from bot.transports.telegram.setup import publish
 
 if TYPE_CHECKING:
@@ -22,7 +23,7 @@ def main(app: App, args: argparse.Namespace) -> int:
     if not token:
         print("vrede telegram: set TELEGRAM_TOKEN (from @BotFather).", file=sys.stderr)
         return 2
-    quiet_libraries()
+    logs.install()
     if getattr(args, "action", "run") == "setup":
         return asyncio.run(_setup(app, token))
     options = Options(

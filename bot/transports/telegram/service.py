@@ -17,6 +17,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.runner import Runner
 from bot.store.base import Stores
+from bot.transports import logs
 from bot.transports.outbox import Limits, Outbox
 from bot.transports.retry import backoff
 from bot.transports.telegram.adapter import Adapter
@@ -29,14 +30,6 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 log = logging.getLogger(__name__)
 DEFAULT_API = "https://api.telegram.org"
 MAINTENANCE_EVERY = 600.0  # seconds between purges of expired sessions and message ids
-# Their DEBUG and INFO lines carry the token, chat ids and message text.
-CHATTY_LIBRARIES = ("telegram", "httpx", "httpcore", "aiohttp.access")
-
-
-def quiet_libraries() -> None:
-    """Keep library logs at WARNING whatever VREDE_LOG_LEVEL says."""
-    for name in CHATTY_LIBRARIES:
-        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def retry_delay(exc: BaseException, attempt: int) -> float | None:
@@ -61,7 +54,7 @@ def application(
     token: str, api_url: str | None, timeout: float = 15.0, pool: int = 128
 ) -> Application:  # type: ignore[type-arg]
     """A PTB Application without its Updater: the Poller confirms updates only once done."""
-    quiet_libraries()  # before PTB logs its URLs, which hold the token
+    logs.install()  # before PTB logs its URLs, which hold the token
     base = (api_url or DEFAULT_API).rstrip("/")
     return (
         ApplicationBuilder()
