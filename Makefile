@@ -26,7 +26,7 @@ COMPILE = $(CURDIR)/$(LOCK_TOOL)/bin/pip-compile -q --upgrade --generate-hashes 
 lock:
 	test -x $(LOCK_TOOL)/bin/pip-compile || ($(PY) -m venv $(LOCK_TOOL) && $(LOCK_TOOL)/bin/pip install -q $(PIP_TOOLS))
 	$(COMPILE) --extra test --build-deps-for editable -o $(LOCK) pyproject.toml
-	cd tests/matrix && $(COMPILE) -o synapse.lock synapse.in
+	cd tests/transports/matrix && $(COMPILE) -o synapse.lock synapse.in
 
 run: $(STAMP)
 	$(BIN)/vrede run

@@ -45,6 +45,10 @@ class Console:
         """Start, then answer line by line until the input ends."""
         await self.runner.handle(PLATFORM, "local", i.Start(code, lang), self.deliver)
         for line in lines:
-            if self.echo:
-                self.out.write(f"\n> {line.rstrip()}\n")
-            await self.runner.handle(PLATFORM, "local", i.Text(line), self.deliver, numbered=True)
+            await self.answer(line)
+
+    async def answer(self, line: str) -> None:
+        """One line typed by the resident: a number picks a choice shown, words are read."""
+        if self.echo:
+            self.out.write(f"\n> {line.rstrip()}\n")
+        await self.runner.handle(PLATFORM, "local", i.Text(line), self.deliver, numbered=True)

@@ -17,8 +17,8 @@ from bot.transports.outbox import Limits
 from bot.transports.telegram import intake
 from bot.transports.telegram.receive import Poller
 from tests.conftest import ROOT
-from tests.telegram.conftest import start_bot
-from tests.telegram.fake_api import FakeTelegram
+from tests.transports.telegram.fake_api import FakeTelegram
+from tests.transports.telegram.fixtures import start_bot
 
 
 async def burst(fake: FakeTelegram, chats: range, text: str = "/start") -> None:

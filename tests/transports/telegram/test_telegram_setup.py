@@ -12,7 +12,7 @@ from bot.engine.engine import Engine
 from bot.transports.telegram.service import application
 from bot.transports.telegram.setup import publish, telegram_code
 from tests.conftest import LOCALES
-from tests.telegram.fake_api import FakeTelegram
+from tests.transports.telegram.fake_api import FakeTelegram
 
 
 async def test_setup_publishes_the_turkish_menu(

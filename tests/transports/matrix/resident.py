@@ -27,7 +27,7 @@ from nio import (
 )
 from nio.store import SqliteStore
 
-from tests.matrix.synapse_harness import Synapse
+from tests.transports.matrix.synapse_harness import Synapse
 
 MEGOLM = {
     "type": "m.room.encryption",

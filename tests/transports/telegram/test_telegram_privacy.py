@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from bot.store.sqlite import SqliteStore
-from tests.telegram.conftest import Harness, start_bot
-from tests.telegram.fake_api import FakeTelegram
+from tests.transports.telegram.fake_api import FakeTelegram
+from tests.transports.telegram.fixtures import Harness, start_bot
 
 CHAT = 7_331_984_126  # long enough never to turn up in a hex key by chance
 CANARY = "kanarie-q7v2-zebrapad"

@@ -8,9 +8,9 @@ import sqlite3
 
 import pytest
 
-from tests.matrix.conftest import BotUnderTest, Screens
-from tests.matrix.resident import Resident
-from tests.matrix.synapse_harness import Synapse
+from tests.transports.matrix.fixtures import BotUnderTest, Screens
+from tests.transports.matrix.resident import Resident
+from tests.transports.matrix.synapse_harness import Synapse
 
 ENCRYPTION = [pytest.param(True, id="encrypted"), pytest.param(False, id="unencrypted")]
 

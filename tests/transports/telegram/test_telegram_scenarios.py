@@ -7,7 +7,7 @@ from collections import deque
 import pytest
 
 from bot.engine.engine import Engine
-from tests.telegram.conftest import Harness
+from tests.transports.telegram.fixtures import Harness
 
 CHAT = 501
 

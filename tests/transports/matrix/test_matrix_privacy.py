@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from bot.transports import logs
-from tests.matrix.conftest import BotUnderTest, Screens
-from tests.matrix.resident import Resident
+from tests.transports.matrix.fixtures import BotUnderTest, Screens
+from tests.transports.matrix.resident import Resident
 
 
 @pytest.fixture

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from nio import RedactedEvent
 
-from tests.matrix.conftest import BotUnderTest, Screens
-from tests.matrix.resident import Resident
-from tests.matrix.synapse_harness import Synapse
+from tests.transports.matrix.fixtures import BotUnderTest, Screens
+from tests.transports.matrix.resident import Resident
+from tests.transports.matrix.synapse_harness import Synapse
 
 ENCRYPTION = [pytest.param(True, id="encrypted"), pytest.param(False, id="unencrypted")]
 

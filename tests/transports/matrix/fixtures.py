@@ -20,8 +20,8 @@ from bot.i18n.catalogs import Catalogs
 from bot.transports.matrix.app import Running, config_for, start
 from bot.transports.numbered import choices
 from tests.conftest import FROZEN, FrozenClock
-from tests.matrix.resident import Resident, new_user
-from tests.matrix.synapse_harness import Synapse, SynapseError, started
+from tests.transports.matrix.resident import Resident, new_user
+from tests.transports.matrix.synapse_harness import Synapse, SynapseError, started
 
 
 @pytest.fixture(scope="session")
