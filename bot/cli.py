@@ -12,12 +12,12 @@ from collections.abc import Sequence
 
 from bot.app import build
 from bot.config import Settings
+from bot.content import roundtrip
 from bot.content.check import check
 from bot.content.loader import load
 from bot.content.prepared import ContentError
 from bot.content.problems import errors
 from bot.graph import dot, mermaid
-from bot.i18n import roundtrip
 from bot.transports.console import Console
 
 HOW_TO_CONNECT = (

@@ -20,12 +20,12 @@ from dataclasses import replace
 
 from bot.engine import inputs as i
 from bot.engine.engine import Engine, Turn
+from bot.engine.numbered import choices, pick
 from bot.engine.replies import Button, Message, Reply
 from bot.engine.session import Session
 from bot.metrics import Metrics
 from bot.store.base import SessionStore
 from bot.store.keys import Keyer
-from bot.transports.numbered import choices, pick
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], dt.datetime]

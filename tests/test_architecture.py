@@ -85,3 +85,24 @@ def test_sizes_a_newcomer_can_hold_in_their_head() -> None:
             if isinstance(node, ast.ClassDef):
                 size = (node.end_lineno or node.lineno) - node.lineno + 1
                 assert size <= CLASS_LINES, f"{path}: class {node.name} has {size} lines"
+
+
+def test_no_cycles_between_packages() -> None:
+    """bot.content may use bot.i18n (catalogs) but not the other way round, and so on."""
+
+    def package(module: str) -> str:
+        return ".".join(module.split(".")[:2])
+
+    edges: dict[str, set[str]] = {}
+    for name, deps in graph().items():
+        edges.setdefault(package(name), set()).update(
+            package(d) for d in deps if package(d) != package(name)
+        )
+    for start in edges:
+        seen, todo = set(), [start]
+        while todo:
+            for nxt in edges.get(todo.pop(), ()):
+                assert nxt != start, f"package cycle through {start}"
+                if nxt not in seen:
+                    seen.add(nxt)
+                    todo.append(nxt)

@@ -10,7 +10,6 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.content.problems import Problem, errors
-from bot.content.yamlsrc import Source
 from bot.engine.hours import parse_days, parse_time
 from bot.engine.model import (
     Command,
@@ -24,6 +23,7 @@ from bot.engine.model import (
     Origin,
     TrustedPerson,
 )
+from bot.yamlsrc import Source
 
 META_KEYS = ("entry", "danger_node", "help_node")
 

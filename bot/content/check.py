@@ -7,13 +7,13 @@ from pathlib import Path
 
 from bot.content.loader import Loaded, load
 from bot.content.problems import Problem
-from bot.content.yamlsrc import Source
 from bot.engine.safety import Danger, Detector
 from bot.engine.text import phone_numbers, placeholders
 from bot.engine.translate import SourceOnly, Translator
 from bot.engine.validate import MAX_LABEL, validate
 from bot.i18n.catalogs import SOURCE, Catalogs, entries, po_path
 from bot.i18n.extract import messages
+from bot.yamlsrc import Source
 
 EXAMPLE_TRUSTED = "trusted_persons.example.yaml"
 

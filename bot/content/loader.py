@@ -12,12 +12,12 @@ import jsonschema
 
 from bot.content.build import build
 from bot.content.problems import Problem, errors
-from bot.content.yamlsrc import Source, YamlError, parse
 from bot.engine.model import (
     Dialogue,
 )
 from bot.engine.safety import Detector, Lexicon
 from bot.engine.terms import TermError
+from bot.yamlsrc import Source, YamlError, parse
 
 
 @dataclass

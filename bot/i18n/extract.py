@@ -6,7 +6,7 @@ from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from typing import IO, Any
 
-from bot.content.yamlsrc import Source, YamlError, parse
+from bot.yamlsrc import Source, YamlError, parse
 
 ROUTE_COMMENT = "Words that choose this option when typed. Keep the | between alternatives."
 INTENT_WORDS = (

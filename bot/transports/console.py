@@ -7,9 +7,9 @@ from collections.abc import Iterable
 from typing import TextIO
 
 from bot.engine import inputs as i
+from bot.engine.numbered import listing
 from bot.engine.replies import Erase, Handoff, Message, Reply
 from bot.runner import Runner
-from bot.transports.numbered import listing
 
 PLATFORM = "console"
 

@@ -8,8 +8,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bot.engine.numbered import choices, listing
 from bot.engine.replies import Button, Message
-from bot.transports.numbered import choices, listing
 
 HTML_FORMAT = "org.matrix.custom.html"
 TEXT_TYPES = frozenset({"m.text", "m.notice", "m.emote"})

@@ -14,11 +14,11 @@ from bot.app import App, build
 from bot.config import Settings
 from bot.content.loader import Loaded
 from bot.engine.engine import Engine
+from bot.engine.numbered import choices
 from bot.engine.replies import Message
 from bot.engine.session import Session
 from bot.i18n.catalogs import Catalogs
 from bot.transports.matrix.app import Running, config_for, start
-from bot.transports.numbered import choices
 from tests.conftest import FROZEN, FrozenClock
 from tests.transports.matrix.resident import Resident, new_user
 from tests.transports.matrix.synapse_harness import Synapse, SynapseError, started

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.engine import inputs as i
+from bot.engine.numbered import choices, listing, pick
 from bot.engine.replies import Button, Message
-from bot.transports.numbered import choices, listing, pick
 
 CHOICES = (Button("home", "Vertel meer"), Button("cmd.erase", "Gesprek wissen"))
 

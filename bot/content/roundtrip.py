@@ -11,9 +11,9 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
 from bot.content.loader import dialogue_files
-from bot.content.yamlsrc import parse
 from bot.i18n.catalogs import SOURCE, po_path
 from bot.i18n.extract import messages
+from bot.yamlsrc import parse
 
 PROJECT = "huiselijke-vrede"
 

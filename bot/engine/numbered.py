@@ -1,4 +1,5 @@
-"""Numbered choices, for transports without buttons (the terminal, Matrix): one place.
+"""Numbered choices, for transports without buttons (the terminal, Matrix): one place, used
+by the runner (a typed number picks what was shown) and by those transports (to show them).
 
 A message's choices are its node's options first, then the commands; they are shown as
 "1. label" lines and a resident answers with the number.
