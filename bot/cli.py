@@ -130,12 +130,10 @@ def cmd_i18n(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     """Telegram when TELEGRAM_TOKEN is set, Matrix when MATRIX_HOMESERVER is, else the terminal."""
     if settings.telegram_token:
-        args.action, args.webhook = "run", None
-        return cmd_telegram(args, settings)
+        return cmd_telegram(argparse.Namespace(action="run", webhook=None, listen=None), settings)
     if settings.matrix_homeserver:
-        return cmd_matrix(args, settings)
-    args.hint, args.lang, args.start = True, None, None
-    return cmd_chat(args, settings)
+        return cmd_matrix(argparse.Namespace(), settings)
+    return cmd_chat(argparse.Namespace(hint=True, lang=None, start=None), settings)
 
 
 def cmd_telegram(args: argparse.Namespace, settings: Settings) -> int:
