@@ -7,6 +7,7 @@ import asyncio
 import datetime as dt
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -192,6 +193,9 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `vrede` command."""
+    # Every file the bot creates (the database and its -wal and -shm files, the secret, the
+    # Matrix keys, the compiled cache) is readable by this user only, also after a crash.
+    os.umask(0o077)
     args = parser().parse_args(argv)
     settings = Settings.from_env()
     logging.basicConfig(

@@ -136,11 +136,13 @@ class TelegramBot:
         )
 
     async def _maintain(self) -> None:
+        """Purge expired sessions and message ids at start (what expired while the bot was
+        down goes at once, not when the next message arrives) and then every ten minutes."""
         while True:
-            await asyncio.sleep(MAINTENANCE_EVERY)
             sessions = await self.runner.purge()
             ids = await self.trail.purge(self._now())
             log.info("purged %d sessions and %d message ids", sessions, ids)
+            await asyncio.sleep(MAINTENANCE_EVERY)
 
     async def stop(self, drain: float = 10.0) -> None:
         """Finish what is in flight (up to `drain` seconds), confirm it, and disconnect."""

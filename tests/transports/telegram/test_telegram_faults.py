@@ -133,6 +133,10 @@ async def test_killed_mid_conversation_every_message_gets_exactly_one_answer(
     await fake.handled(fake.text(c, "hallo"), timeout=30)
     assert await bot.stop() == 0
     assert answers(fake, a) == 3, "/start, hallo, nog iets: one answer each, none twice"
+    files = [f for f in (tmp_path / "data").rglob("*") if f.is_file()]
+    assert any(f.name.endswith("-wal") for f in files) or len(files) >= 2
+    for f in files:  # the database, its -wal and -shm files, the secret: this user only
+        assert f.stat().st_mode & 0o077 == 0, f"{f.name} is readable by others"
     assert answers(fake, c) == 2, "/start (redelivered after the crash) and hallo"
 
 
