@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 
 from telegram import Update
 from telegram.ext import Application
@@ -47,7 +48,8 @@ class Intake:
     """Hands each update to PTB once; knows which ones are in flight; marks them done.
 
     At most `workers` ordinary updates are handled at once; the others wait their turn, oldest
-    first. An acute-danger message never waits for a turn: in a rush it would otherwise wait
+    first. Updates of one chat wait in their chat's lane before they take a turn, so a chat that
+    sends hundreds of messages holds one turn at a time and never starves the other residents. An acute-danger message never waits for a turn: in a rush it would otherwise wait
     until a thousand greetings before it were computed, and those can only leave through the
     outbox at Telegram's pace (30 a second) anyway.
     """
@@ -67,6 +69,7 @@ class Intake:
         self.completed = 0
         self._progress = asyncio.Event()
         self._turns = asyncio.Semaphore(workers)
+        self._lanes: dict[int, tuple[asyncio.Lock, int]] = {}  # chat id -> lock, waiting
 
     async def accept(self, batch: Sequence[Update]) -> list[asyncio.Task[None]]:
         """Start handling the updates that are neither in flight nor answered before."""
@@ -83,11 +86,12 @@ class Intake:
 
     async def _handle(self, update: Update, urgent: bool) -> None:
         try:
-            if urgent:
-                failed = await self._process(update)
-            else:
-                async with self._turns:
+            async with self._lane(update.effective_chat.id if update.effective_chat else None):
+                if urgent:
                     failed = await self._process(update)
+                else:
+                    async with self._turns:
+                        failed = await self._process(update)
             if failed is None:
                 await self.inbox.done(tag(update.update_id))
             else:  # a poisoned update must not loop forever
@@ -96,6 +100,24 @@ class Intake:
             self.in_flight.pop(update.update_id, None)
             self.completed += 1
             self._progress.set()
+
+    @asynccontextmanager
+    async def _lane(self, chat: int | None) -> AsyncIterator[None]:
+        """One update per chat at a time, in the order they came (asyncio locks are fair)."""
+        if chat is None:
+            yield
+            return
+        lock, waiting = self._lanes.get(chat, (asyncio.Lock(), 0))
+        self._lanes[chat] = (lock, waiting + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, waiting = self._lanes[chat]
+            if waiting <= 1:
+                del self._lanes[chat]
+            else:
+                self._lanes[chat] = (lock, waiting - 1)
 
     async def _process(self, update: Update) -> Exception | None:
         """PTB handles the update; a failure or a hang is returned, never kept in flight."""

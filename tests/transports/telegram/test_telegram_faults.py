@@ -229,3 +229,23 @@ async def test_an_update_that_hangs_is_given_up_and_the_bot_moves_on(
     release.set()
     await bot.stop()
     await store.close()
+
+
+async def test_one_chat_writing_a_flood_does_not_starve_the_others(
+    fake: FakeTelegram, db_path: Path, make_tg_runner
+) -> None:  # type: ignore[no-untyped-def]
+    """A flood from one chat takes one turn at a time; a neighbour's greeting gets a turn."""
+    store = SqliteStore(db_path)
+    bot = await start_bot(
+        fake, make_tg_runner(store), store, workers=2, limits=Limits(chat_interval=0.2)
+    )
+    flood, neighbour = 7000, 7001
+    for n in range(30):
+        fake.text(flood, f"hallo {n}")
+    await fake.until(lambda: answers(fake, flood) >= 1)
+    fake.text(neighbour, "/start")
+    await fake.until(lambda: answers(fake, neighbour) == 1, timeout=15)
+    assert answers(fake, flood) < 10, "the neighbour did not wait for the whole flood"
+    await fake.until(lambda: answers(fake, flood) == 30, timeout=30)
+    await bot.stop()
+    await store.close()
