@@ -164,16 +164,36 @@ class Runner:
         if numbered and isinstance(inp, i.Text) and session is not None:
             node, shown = self._shown.get(key) or self._on_screen(session, now)
             inp = pick(inp.text, shown, node)
-        turn = self.engine.handle(session, inp, now)
+        try:
+            turn = self.engine.handle(session, inp, now)
+        except Exception as exc:  # a bug must never leave a resident without the 112 line
+            log.error("answering failed: %s", type(exc).__name__)
+            self.metrics.inc("engine_errors")
+            lang = session.lang if session else self.negotiate(client_lang or guess)
+            turn = Turn(session, (self.engine.fallback(lang),))
         self._count(inp, turn)
         if numbered:
             self._remember(key, turn)
-        await deliver(turn.replies)
+        await self._deliver(deliver, turn, session, client_lang)
         if turn.session is None:
             await self.store.delete(key)
         else:
             await self.store.save(key, turn.session, ts)
         return turn
+
+    async def _deliver(
+        self, deliver: Deliver, turn: Turn, session: Session | None, client_lang: str | None
+    ) -> None:
+        """Deliver; when the transport fails to render or send, try once more with the short
+        fallback line (it carries 112), then let the transport's own handling take over."""
+        try:
+            await deliver(turn.replies)
+        except Exception as exc:
+            log.error("delivering a reply failed: %s", type(exc).__name__)
+            self.metrics.inc("delivery_errors")
+            known = turn.session or session
+            lang = known.lang if known is not None else self.negotiate(client_lang)
+            await deliver((self.engine.fallback(lang),))
 
     def _greeted(self, session: Session) -> bool:
         """A conversation that has shown its greeting and nothing else yet."""

@@ -6,6 +6,8 @@ import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from bot.engine import inputs as i
 from bot.engine.replies import Message, Reply
 from bot.runner import Deliver, Runner
@@ -112,3 +114,61 @@ async def test_expired_sessions_are_purged_from_disk(
     await runner.handle("t", 2, i.Start(), Recorder().for_chat("b"))
     assert await store.count() == 1, "the first conversation expired and was purged"
     await store.close()
+
+
+class Broken(Exception):
+    pass
+
+
+async def test_an_engine_failure_still_gets_the_112_line_in_the_resident_language(
+    make_runner: Callable[..., Runner], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner = make_runner()
+    got: list[Message] = []
+
+    async def deliver(replies: tuple[Reply, ...]) -> None:
+        got.extend(r for r in replies if isinstance(r, Message))
+
+    await runner.handle("t", 1, i.Start(lang="tr"), deliver)
+    before = await runner.store.load(runner.key("t", 1), runner.timestamp())
+
+    def broken(*args: object) -> None:
+        raise Broken("hij heeft een mes")
+
+    monkeypatch.setattr(runner.engine, "handle", broken)
+    await runner.handle("t", 1, i.Text("merhaba"), deliver)
+    assert "112" in got[-1].text and got[-1].lang == "tr"
+    assert got[-1].text.startswith(runner.engine.system_text("tr", "error"))
+    assert runner.metrics.counts["engine_errors"] == 1
+    after = await runner.store.load(runner.key("t", 1), runner.timestamp())
+    assert after == before, "nothing lost: the conversation stays where it was"
+
+
+async def test_a_failing_delivery_is_followed_by_the_short_line_with_112(
+    make_runner: Callable[..., Runner],
+) -> None:
+    runner = make_runner()
+    sent: list[Message] = []
+
+    async def flaky(replies: tuple[Reply, ...]) -> None:
+        msgs = [r for r in replies if isinstance(r, Message)]
+        if any(m.options for m in msgs):  # rendering a screen with buttons breaks
+            raise Broken("render")
+        sent.extend(msgs)
+
+    await runner.handle("t", 2, i.Start(lang="ar"), flaky)
+    assert len(sent) == 1 and "112" in sent[0].text and sent[0].lang == "ar"
+    assert runner.metrics.counts["delivery_errors"] == 1
+
+
+def test_the_fallback_survives_broken_translations(
+    make_runner: Callable[..., Runner], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = make_runner().engine
+
+    def broken(*args: object) -> str:
+        raise Broken("catalog")
+
+    monkeypatch.setattr(engine, "_t", broken)
+    msg = engine.fallback("fa")
+    assert "112" in msg.text and msg.lang == "nl"

@@ -92,6 +92,16 @@ class Screens:
         msg = self._message(s, "", self._system(lang, key), _EPOCH, ())
         return replace(msg, commands=())
 
+    def fallback(self, lang: str) -> Message:
+        """What a resident gets when answering failed: a short apology and the 112 line, in
+        their language; in Dutch, or "112" alone, if even that cannot be rendered."""
+        try:
+            return self.notice(lang, "error")
+        except Exception:  # the broken part may be the translations themselves
+            line = self.dialogue.system.get("emergency", "{emergency}")
+            text = f"{self.dialogue.system.get('error', '')}\n\n{fill(line, self._values, False)}"
+            return Message(text.strip() or "112", "", "nl")
+
     def _option_buttons(self, lang: str, node: Node) -> tuple[Button, ...]:
         key = (lang, node.id)
         if key not in self._buttons:

@@ -32,6 +32,7 @@ SYSTEM_KEYS = {
     "not_understood_help": set(),
     "stale": set(),
     "only_text": set(),
+    "error": set(),
     "choose_language": set(),
     "erased": set(),
     "resumed_restart": set(),

@@ -11,6 +11,8 @@ import signal
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.runner import Runner
 from bot.store.sqlite import SqliteStore
 from bot.transports.outbox import Limits
@@ -18,7 +20,7 @@ from bot.transports.telegram import intake
 from bot.transports.telegram.receive import Poller
 from tests.conftest import ROOT
 from tests.transports.telegram.fake_api import FakeTelegram
-from tests.transports.telegram.fixtures import start_bot
+from tests.transports.telegram.fixtures import Harness, start_bot
 
 
 async def burst(fake: FakeTelegram, chats: range, text: str = "/start") -> None:
@@ -249,3 +251,18 @@ async def test_one_chat_writing_a_flood_does_not_starve_the_others(
     await fake.until(lambda: answers(fake, flood) == 30, timeout=30)
     await bot.stop()
     await store.close()
+
+
+async def test_a_failure_inside_the_bot_still_answers_with_112(
+    tg: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chat = 7100
+    await tg.say(chat, "/start", lang="pl")
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(tg.runner.engine, "handle", broken)
+    await tg.say(chat, "hej")
+    last = tg.fake.bot_messages(chat)[-1].text or ""
+    assert "112" in last and last.startswith(tg.runner.engine.system_text("pl", "error"))
