@@ -171,7 +171,7 @@ class Runner:
             self.metrics.inc("engine_errors")
             lang = session.lang if session else self.negotiate(client_lang or guess)
             turn = Turn(session, (self.engine.fallback(lang),))
-        self._count(inp, turn)
+        _count(self.metrics, inp, turn)
         if numbered:
             self._remember(key, turn)
         await self._deliver(deliver, turn, session, client_lang)
@@ -227,16 +227,17 @@ class Runner:
             self._next_purge = ts + PURGE_EVERY
             self.metrics.inc("sessions_purged", await self.store.purge(ts))
 
-    def _count(self, inp: i.Input, turn: Turn) -> None:
-        self.metrics.inc("turns")
-        self.metrics.inc(f"input_{type(inp).__name__.lower()}")
-        if turn.urgent:
-            self.metrics.inc("danger_screens")
-        if turn.session is None:
-            self.metrics.inc("erasures")
-        log.debug(
-            "turn: input=%s replies=%d urgent=%s",
-            type(inp).__name__,
-            len(turn.replies),
-            turn.urgent,
-        )
+
+def _count(metrics: Metrics, inp: i.Input, turn: Turn) -> None:
+    metrics.inc("turns")
+    metrics.inc(f"input_{type(inp).__name__.lower()}")
+    if turn.urgent:
+        metrics.inc("danger_screens")
+    if turn.session is None:
+        metrics.inc("erasures")
+    log.debug(
+        "turn: input=%s replies=%d urgent=%s",
+        type(inp).__name__,
+        len(turn.replies),
+        turn.urgent,
+    )
