@@ -18,7 +18,7 @@ from bot.i18n.catalogs import Catalogs
 from bot.metrics import Metrics
 from bot.runner import Runner
 from bot.store.base import Stores
-from bot.store.keys import Keyer, load_secret
+from bot.store.keys import Keyer, load_secret, note_secret
 from bot.store.wiring import open_stores
 
 
@@ -49,8 +49,11 @@ def build(settings: Settings, persistent: bool = True, example_people: bool = Fa
     ttl = int(settings.ttl_hours * 3600)
     if persistent:
         secret = load_secret(settings.secret, settings.data_dir)
+        old = settings.old_secret.encode() if settings.old_secret else None
+        keyer = Keyer(secret, old)
+        note_secret(keyer, settings.data_dir, from_env=settings.secret is not None)
     else:  # the terminal chat: nothing on disk, a new secret each time
-        secret = secrets.token_bytes(32)
+        keyer = Keyer(secrets.token_bytes(32))
     stores = open_stores(settings.data_dir if persistent else None, ttl)
-    runner = Runner(engine, stores.sessions, Keyer(secret), catalogs.negotiate, metrics=Metrics())
+    runner = Runner(engine, stores.sessions, keyer, catalogs.negotiate, metrics=Metrics())
     return App(settings, engine, catalogs, stores, runner)

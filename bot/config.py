@@ -32,6 +32,7 @@ class Settings:
     dialogues: Path
     locales: Path
     secret: str | None
+    old_secret: str | None  # the secret before a change, for one conversation lifetime
     ttl_hours: float
     trusted_persons: Path | None
     log_level: str
@@ -54,6 +55,7 @@ class Settings:
             else _default("dialogues"),
             locales=Path(env["VREDE_LOCALES"]) if "VREDE_LOCALES" in env else _default("locales"),
             secret=env.get("VREDE_SECRET") or None,
+            old_secret=env.get("VREDE_OLD_SECRET") or None,
             ttl_hours=float(env.get("VREDE_TTL_HOURS", "24")),
             trusted_persons=Path(tp) if tp else None,
             log_level=env.get("VREDE_LOG_LEVEL", "INFO"),

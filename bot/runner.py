@@ -88,11 +88,18 @@ class Runner:
         session = await self.store.load(self.key(platform, chat_id), self.timestamp())
         return session.lang if session else self.negotiate(None)
 
+    def keys(self, platform: str, chat_id: str | int) -> list[str]:
+        """The conversation's key, and its key under the previous secret if one was given (a
+        transport erases the message ids it filed under either)."""
+        old = self.keyer.previous_key(platform, chat_id)
+        return [self.key(platform, chat_id), *([old] if old else [])]
+
     async def erase(self, platform: str, chat_id: str | int) -> None:
         """Forget a conversation (the transport removes its messages itself)."""
-        key = self.key(platform, chat_id)
+        key, *old = self.keys(platform, chat_id)
         async with self.conversation(key):
-            await self.store.delete(key)
+            for k in (key, *old):
+                await self.store.delete(k)
             self._shown.pop(key, None)
 
     async def purge(self) -> int:
@@ -120,8 +127,10 @@ class Runner:
         for a new conversation, and for one that has only been greeted so far (a greeting in
         a guessed language is corrected by the first real answer).
         """
-        key = self.key(platform, chat_id)
+        key, *old = self.keys(platform, chat_id)
         async with self.conversation(key):
+            if old:  # after a change of secret: the conversation moves to its new key
+                await _move(self.store, old[0], key, self.timestamp())
             return await self._handle(key, inp, deliver, client_lang, numbered, guess)
 
     # ----------------------------------------------------------------- inside
@@ -241,3 +250,12 @@ def _count(metrics: Metrics, inp: i.Input, turn: Turn) -> None:
         len(turn.replies),
         turn.urgent,
     )
+
+
+async def _move(store: SessionStore, old: str, key: str, ts: int) -> None:
+    """A session filed under the previous secret's key goes to the current key."""
+    session = await store.load(old, ts)
+    if session is not None:
+        if await store.load(key, ts) is None:
+            await store.save(key, session, ts)
+        await store.delete(old)

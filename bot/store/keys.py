@@ -4,23 +4,72 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import os
 import secrets
 from pathlib import Path
 
+log = logging.getLogger(__name__)
+CHECK_FILE = "secret.check"  # a keyed check value, never the secret: shows that it changed
+
 
 class Keyer:
-    """Turns (platform, chat id) into an opaque, stable key."""
+    """Turns (platform, chat id) into an opaque, stable key.
 
-    def __init__(self, secret: bytes) -> None:
+    `previous`: the secret before a change (VREDE_OLD_SECRET), kept for one conversation
+    lifetime so that conversations and their message ids can still be found and erased.
+    """
+
+    def __init__(self, secret: bytes, previous: bytes | None = None) -> None:
         if len(secret) < 16:
             raise ValueError("VREDE_SECRET must be at least 16 characters")
-        self._secret = secret
+        self._secret, self._previous = secret, previous or None
 
     def key(self, platform: str, chat_id: str | int) -> str:
         """Hex HMAC-SHA256 of 'platform:chat_id', cut to 32 characters (128 bits)."""
-        msg = f"{platform}:{chat_id}".encode()
-        return hmac.new(self._secret, msg, hashlib.sha256).hexdigest()[:32]
+        return _hmac(self._secret, f"{platform}:{chat_id}")
+
+    def previous_key(self, platform: str, chat_id: str | int) -> str | None:
+        """The key under the previous secret, if one was given."""
+        return _hmac(self._previous, f"{platform}:{chat_id}") if self._previous else None
+
+    def check_value(self) -> str:
+        """A value that changes with the secret and tells nothing about it."""
+        return _hmac(self._secret, "vrede:secret-check")
+
+
+def _hmac(secret: bytes, text: str) -> str:
+    return hmac.new(secret, text.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def note_secret(keyer: Keyer, data_dir: Path, from_env: bool) -> bool:
+    """Warn once when the secret changed since the last start (conversations from before can
+    no longer be found or erased, unless VREDE_OLD_SECRET is given), and on every start when
+    the secret sits next to the database (a copy of the data folder could then test chat ids).
+    Returns True when it changed."""
+    if not from_env:
+        log.warning(
+            "the secret is kept in %s next to the database; give VREDE_SECRET from outside the "
+            "data folder (README, "Running it for real")",
+            data_dir / "secret",
+        )
+    path = data_dir / CHECK_FILE
+    value = keyer.check_value()
+    old = path.read_text(encoding="utf-8").strip() if path.exists() else None
+    if old == value:
+        return False
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path.write_text(value + "\n", encoding="utf-8")
+    if old is None:
+        return False
+    if keyer.previous_key("check", 0) is None:
+        log.warning(
+            "VREDE_SECRET changed since the last start: earlier conversations cannot be found "
+            "or erased; set VREDE_OLD_SECRET to the previous value for one day"
+        )
+    else:
+        log.warning("VREDE_SECRET changed; conversations move to it as residents write")
+    return True
 
 
 def load_secret(env_value: str | None, data_dir: Path) -> bytes:

@@ -216,7 +216,9 @@ class Adapter:
     # ----------------------------------------------------------------- erasing
     async def _erase(self, ctx: Ctx) -> None:
         """Delete every message of the conversation that can still be deleted, on both sides."""
-        ids = [int(m) for m in await self.trail.take(ctx.key, self._now())]
+        ids = []
+        for key in self.runner.keys(PLATFORM, ctx.chat_id):  # also under a previous secret
+            ids += [int(m) for m in await self.trail.take(key, self._now())]
         self.screens.forget(ctx.key)
         for n in range(0, len(ids), DELETE_BATCH):
             await self._delete(ctx.chat_id, ids[n : n + DELETE_BATCH])
