@@ -50,7 +50,7 @@ def note_secret(keyer: Keyer, data_dir: Path, from_env: bool) -> bool:
     if not from_env:
         log.warning(
             "the secret is kept in %s next to the database; give VREDE_SECRET from outside the "
-            "data folder (README, "Running it for real")",
+            "data folder (README, 'Running it for real')",
             data_dir / "secret",
         )
     path = data_dir / CHECK_FILE
