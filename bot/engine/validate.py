@@ -64,6 +64,7 @@ SYSTEM_KEYS = {
     "bot_description": set(),
     "bot_short_description": set(),
     "private_only": set(),
+    "third_member": set(),
 }
 
 

@@ -59,8 +59,8 @@ class Rooms:
         others = [u for u in room.users if u != self.me]
         if own is None:
             await self._foreign(room_id, others, events)
-        elif len(others) > 1:
-            await self._one_to_one_only(room_id, key)
+        elif len(others) > 1:  # someone joined the resident's private conversation
+            await self._one_to_one_only(room_id, key, "third_member")
         elif not others:
             await self._close(room_id, key, erase=True)  # the resident left or declined
         else:
@@ -139,10 +139,12 @@ class Rooms:
         await self.hs.redact_all(room_id, frozenset({resident}))
         await self.hs.leave(room_id)
 
-    async def _one_to_one_only(self, room_id: str, key: str | None) -> None:
+    async def _one_to_one_only(
+        self, room_id: str, key: str | None, line: str = "private_only"
+    ) -> None:
         """One neutral line, then leave: conversations stay one to one."""
         self.runner.metrics.inc("matrix_group_leaves")
-        msg = self.runner.notice(await self.runner.language(PLATFORM, room_id), "private_only")
+        msg = self.runner.notice(await self.runner.language(PLATFORM, room_id), line)
         txn = f"group{key or self.runner.key(PLATFORM, room_id)}"
         await self.hs.send(room_id, content(msg), txn)
         await self._close(room_id, key, erase=False)

@@ -156,6 +156,8 @@ async def test_a_third_member_makes_the_bot_leave(
         await third.accept(resident.user_id)
         line = await resident.reply(room, bot, 1)
         assert "112" in (line.body or "")
+        said = matrix_bot.app.engine.system_text("nl", "third_member")  # type: ignore[union-attr]
+        assert (line.body or "").startswith(said), "it speaks of this chat, not of a group"
         await resident.until(lambda: bot in resident.left.get(room, set()), what="the bot to leave")
     assert await matrix_bot.session(room) is None
 
