@@ -4,6 +4,7 @@ encrypted events whose keys have not arrived wait a while, then get the calm rep
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -74,12 +75,26 @@ class Conversations:
             return  # a replay after a restart (counted as matrix_duplicates)
         inp, hint = self._input(incoming)
         deliver = self.deliverer(room_id, key, ekey)
+        answered = asyncio.Event()
+        self.later.spawn(lambda: self._signal(room_id, event_id, answered))  # beside the reply
         try:
             await self.runner.handle(PLATFORM, room_id, inp, deliver, numbered=True, guess=hint)
         except Exception as exc:  # a poisoned event must not be answered after every restart
             await self.inbox.give_up(ekey, exc)
             raise
+        finally:
+            answered.set()
         await self.inbox.done(ekey)
+
+    async def _signal(self, room_id: str, event_id: str, answered: asyncio.Event) -> None:
+        """Show the resident that their message arrived and, until the reply is out, that one
+        is being written (each step best effort, a few seconds at most)."""
+        if self.cfg.read_receipts:
+            await self.hs.seen(room_id, event_id)
+        if self.cfg.typing and not answered.is_set():
+            await self.hs.typing(room_id, True)
+            await answered.wait()
+            await self.hs.typing(room_id, False)
 
     def _input(self, incoming: Incoming) -> tuple[i.Input, str | None]:
         """The engine input for an event, and the language its text seems to be in."""

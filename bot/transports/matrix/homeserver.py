@@ -30,6 +30,7 @@ from bot.metrics import Metrics
 from bot.transports.retry import BASE, backoff
 
 log = logging.getLogger(__name__)
+SIGNAL_SECONDS = 3.0  # how long a read receipt or typing notice may take before it is dropped
 R = TypeVar("R")
 MEGOLM = "m.megolm.v1.aes-sha2"
 ATTEMPTS = 12  # with the back-off below: about five minutes of retrying
@@ -157,6 +158,23 @@ class Homeserver:
             return str(resp.room_id)
         log.warning("creating a room failed: %s", _code(resp))
         return None
+
+    async def seen(self, room_id: str, event_id: str) -> None:
+        """A read receipt for a resident's message; best effort (never retried, never fatal)."""
+        await self._quietly("receipt", self.client.room_read_markers(room_id, event_id, event_id))
+
+    async def typing(self, room_id: str, on: bool) -> None:
+        """Show or end "typing..." while a reply is prepared; best effort."""
+        await self._quietly("typing", self.client.room_typing(room_id, on, timeout=15_000))
+
+    async def _quietly(self, what: str, call: Awaitable[object]) -> None:
+        """At most a few seconds, and never an error: a courtesy must not hold up a reply."""
+        try:
+            async with asyncio.timeout(SIGNAL_SECONDS):
+                await call
+        except Exception as exc:  # a homeserver that is down, a timeout, a protocol error
+            log.info("%s: %s", what, type(exc).__name__)
+            self.metrics.inc(f"matrix_{what}_failed")
 
     async def join(self, room_id: str) -> bool:
         """Accept an invite."""

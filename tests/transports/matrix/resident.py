@@ -18,12 +18,14 @@ from nio import (
     InviteMemberEvent,
     LoginResponse,
     MegolmEvent,
+    ReceiptEvent,
     RoomCreateResponse,
     RoomMemberEvent,
     RoomMessage,
     RoomMessagesResponse,
     RoomPreset,
     RoomSendResponse,
+    TypingNoticeEvent,
 )
 from nio.store import SqliteStore
 
@@ -68,6 +70,8 @@ class Resident:
         self.seen: dict[str, list[Seen]] = {}
         self.invites: list[tuple[str, str]] = []  # (room id, inviter)
         self.left: dict[str, set[str]] = {}  # room id -> users seen leaving
+        self.read: dict[str, set[tuple[str, str]]] = {}  # room id -> (user, event id) receipts
+        self.typists: dict[str, set[str]] = {}  # room id -> users ever seen typing
         self._task: asyncio.Task[None] | None = None
 
     async def __aenter__(self) -> Resident:
@@ -76,6 +80,7 @@ class Resident:
         self.client.add_event_callback(self._on_message, (RoomMessage, MegolmEvent))
         self.client.add_event_callback(self._on_invite, InviteMemberEvent)
         self.client.add_event_callback(self._on_member, RoomMemberEvent)
+        self.client.add_ephemeral_callback(self._on_ephemeral, (ReceiptEvent, TypingNoticeEvent))
         await self.client.sync(timeout=0, full_state=True)
         self._task = asyncio.ensure_future(self.client.sync_forever(timeout=5000))
         return self
@@ -99,6 +104,13 @@ class Resident:
     async def _on_invite(self, room: Any, event: Any) -> None:
         if event.membership == "invite" and event.state_key == self.user_id:
             self.invites.append((room.room_id, event.sender))
+
+    async def _on_ephemeral(self, room: Any, event: Any) -> None:
+        if isinstance(event, ReceiptEvent):
+            seen = self.read.setdefault(room.room_id, set())
+            seen.update((r.user_id, r.event_id) for r in event.receipts)
+        elif isinstance(event, TypingNoticeEvent):
+            self.typists.setdefault(room.room_id, set()).update(event.users)
 
     async def _on_member(self, room: Any, event: Any) -> None:
         if event.membership in ("leave", "ban"):

@@ -219,3 +219,14 @@ def _is_message(event: object) -> bool:
 def _redacted(event: object) -> bool:
     source = getattr(event, "source", {}) or {}
     return isinstance(event, RedactedEvent) or not source.get("content")
+
+
+async def test_the_resident_sees_that_the_bot_read_the_message_and_is_typing(
+    matrix_bot: BotUnderTest, resident: Resident
+) -> None:
+    bot = matrix_bot.user_id
+    room = await resident.greeted(bot, encrypted=True)
+    sent = await resident.say(room, "hallo")
+    await resident.reply(room, bot, 1)
+    await resident.until(lambda: (bot, sent) in resident.read.get(room, set()), what="a receipt")
+    await resident.until(lambda: bot in resident.typists.get(room, set()), what="typing")
