@@ -10,12 +10,11 @@ session store itself.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
 
 from bot.engine import inputs as i
@@ -23,6 +22,7 @@ from bot.engine.engine import Engine, Turn
 from bot.engine.numbered import choices, pick
 from bot.engine.replies import Button, Message, Reply
 from bot.engine.session import Session
+from bot.locks import KeyedLocks
 from bot.metrics import Metrics
 from bot.store.base import SessionStore
 from bot.store.keys import Keyer
@@ -54,7 +54,7 @@ class Runner:
         self.engine, self.store, self.keyer = engine, store, keyer
         self.negotiate, self.clock = negotiate, clock
         self.metrics = metrics or Metrics()
-        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+        self._locks = KeyedLocks()
         self._next_purge = 0
         # key -> (node, choices) of the last numbered message sent: what a number refers to.
         self._shown: OrderedDict[str, tuple[str, tuple[Button, ...]]] = OrderedDict()
@@ -134,20 +134,9 @@ class Runner:
             return await self._handle(key, inp, deliver, client_lang, numbered, guess)
 
     # ----------------------------------------------------------------- inside
-    @asynccontextmanager
-    async def conversation(self, key: str) -> AsyncIterator[None]:
+    def conversation(self, key: str) -> AbstractAsyncContextManager[None]:
         """Hold the per-conversation lock; locks are dropped when nobody waits on them."""
-        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
-        self._locks[key] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._locks[key]
-            if users <= 1:
-                del self._locks[key]
-            else:
-                self._locks[key] = (lock, users - 1)
+        return self._locks.hold(key)
 
     async def _handle(
         self,

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Sequence
 
 from telegram import Update
 from telegram.ext import Application
 
+from bot.locks import KeyedLocks
 from bot.metrics import Metrics
 from bot.store.base import UpdateLog
 from bot.transports.inbox import Inbox
@@ -69,7 +69,7 @@ class Intake:
         self.completed = 0
         self._progress = asyncio.Event()
         self._turns = asyncio.Semaphore(workers)
-        self._lanes: dict[int, tuple[asyncio.Lock, int]] = {}  # chat id -> lock, waiting
+        self._lanes = KeyedLocks()  # one update per chat at a time, in the order they came
 
     async def accept(self, batch: Sequence[Update]) -> list[asyncio.Task[None]]:
         """Start handling the updates that are neither in flight nor answered before."""
@@ -86,7 +86,8 @@ class Intake:
 
     async def _handle(self, update: Update, urgent: bool) -> None:
         try:
-            async with self._lane(update.effective_chat.id if update.effective_chat else None):
+            chat = update.effective_chat.id if update.effective_chat else update.update_id
+            async with self._lanes.hold(chat):
                 if urgent:
                     failed = await self._process(update)
                 else:
@@ -100,24 +101,6 @@ class Intake:
             self.in_flight.pop(update.update_id, None)
             self.completed += 1
             self._progress.set()
-
-    @asynccontextmanager
-    async def _lane(self, chat: int | None) -> AsyncIterator[None]:
-        """One update per chat at a time, in the order they came (asyncio locks are fair)."""
-        if chat is None:
-            yield
-            return
-        lock, waiting = self._lanes.get(chat, (asyncio.Lock(), 0))
-        self._lanes[chat] = (lock, waiting + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, waiting = self._lanes[chat]
-            if waiting <= 1:
-                del self._lanes[chat]
-            else:
-                self._lanes[chat] = (lock, waiting - 1)
 
     async def _process(self, update: Update) -> Exception | None:
         """PTB handles the update; a failure or a hang is returned, never kept in flight."""
