@@ -50,7 +50,7 @@ class BotUnderTest:
         self.app: App | None = None
         self.running: Running | None = None
 
-    async def start(self) -> BotUnderTest:
+    async def start(self, **options: object) -> BotUnderTest:
         """Start (again), like a new process: fresh app, same data directory."""
         app = build(Settings.from_env(self.env))
         app.runner.clock = FrozenClock()  # texts with opening hours stay the same during a test
@@ -60,6 +60,7 @@ class BotUnderTest:
             undecryptable_seconds=5.0,
             sync_timeout_ms=5000,
             first_message_seconds=1.0,
+            **options,  # type: ignore[arg-type]
         )
         self.app, self.running = app, await start(app, cfg)
         return self

@@ -224,6 +224,8 @@ def _redacted(event: object) -> bool:
 async def test_the_resident_sees_that_the_bot_read_the_message_and_is_typing(
     matrix_bot: BotUnderTest, resident: Resident
 ) -> None:
+    await matrix_bot.stop()
+    await matrix_bot.start(read_receipts=True, typing=True)
     bot = matrix_bot.user_id
     room = await resident.greeted(bot, encrypted=True)
     sent = await resident.say(room, "hallo")
