@@ -89,12 +89,20 @@ class Conversations:
     async def _signal(self, room_id: str, event_id: str, answered: asyncio.Event) -> None:
         """Show the resident that their message arrived and, until the reply is out, that one
         is being written (each step best effort, a few seconds at most)."""
+        steps = []
         if self.cfg.read_receipts:
-            await self.hs.seen(room_id, event_id)
-        if self.cfg.typing and not answered.is_set():
-            await self.hs.typing(room_id, True)
-            await answered.wait()
-            await self.hs.typing(room_id, False)
+            steps.append(self.hs.seen(room_id, event_id))
+        if self.cfg.typing:
+            steps.append(self._typing(room_id, answered))
+        await asyncio.gather(*steps)
+
+    async def _typing(self, room_id: str, answered: asyncio.Event) -> None:
+        """ "Typing..." from the start until the reply is out (not at all if it already is)."""
+        if answered.is_set():
+            return
+        await self.hs.typing(room_id, True)
+        await answered.wait()
+        await self.hs.typing(room_id, False)
 
     def _input(self, incoming: Incoming) -> tuple[i.Input, str | None]:
         """The engine input for an event, and the language its text seems to be in."""

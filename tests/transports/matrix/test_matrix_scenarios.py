@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
+from typing import Any
 
 import pytest
 from nio import RedactedEvent
@@ -228,7 +230,18 @@ async def test_the_resident_sees_that_the_bot_read_the_message_and_is_typing(
     await matrix_bot.start(read_receipts=True, typing=True)
     bot = matrix_bot.user_id
     room = await resident.greeted(bot, encrypted=True)
+    # A reply that takes a while (a slow homeserver): "typing" must then be on long enough
+    # for the resident's client to see it; a fast reply would make the check a race.
+    assert matrix_bot.running is not None
+    hs = matrix_bot.running.bot.hs
+    send = hs.send
+
+    async def slow_send(room_id: str, content: dict[str, Any], txn: str) -> str | None:
+        await asyncio.sleep(2.0)
+        return await send(room_id, content, txn)
+
+    hs.send = slow_send  # type: ignore[method-assign]
     sent = await resident.say(room, "hallo")
+    await resident.until(lambda: bot in resident.typists.get(room, set()), what="typing")
     await resident.reply(room, bot, 1)
     await resident.until(lambda: (bot, sent) in resident.read.get(room, set()), what="a receipt")
-    await resident.until(lambda: bot in resident.typists.get(room, set()), what="typing")
