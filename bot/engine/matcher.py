@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from heapq import heapify, heappop
+from itertools import chain
 
 from bot.engine.terms import NEGATION_REACH, PHRASE_GAP, WINDOW, Atom, Rule, RuleInfo
 
@@ -88,6 +89,9 @@ class Matcher:
         # first atom of an alternative of a rule's trigger term -> rule indexes
         triggers: dict[int, list[int]] = defaultdict(list)
         groups: dict[int, dict[int, tuple[tuple[int, ...], ...]]] = {}
+        gids: dict[int, int] = {}  # id of a term's alternatives -> its group number
+        # first atom of an alternative -> the groups it can make present
+        group_of: dict[int, set[int]] = defaultdict(set)
 
         def atom_id(atom: Atom) -> int:
             if atom not in ids:
@@ -104,8 +108,10 @@ class Matcher:
 
         self._terms: list[_Terms] = []
         self._negatable: list[tuple[bool, ...]] = []
+        self._needs: list[frozenset[int]] = []  # rule -> groups that must all be present
         for index, rule in enumerate(rules):
             terms = []
+            needs = set()
             for term in rule.terms:
                 compiled = groups.get(id(term.alternatives))
                 if compiled is None:  # a group shared by many rules is compiled once
@@ -115,16 +121,27 @@ class Matcher:
                         by_first[alt_ids[0]].append(alt_ids)
                     compiled = {first: tuple(alts) for first, alts in by_first.items()}
                     groups[id(term.alternatives)] = compiled
+                    gids[id(term.alternatives)] = gid = len(gids)
+                    for first in compiled:
+                        group_of[first].add(gid)
                 terms.append(compiled)
+                needs.add(gids[id(term.alternatives)])
             # A rule is looked at only when a first word of its rarest term occurs: the term
             # with the fewest first words ("mes", not the hundreds of ways to say "partner").
             for first in min(terms, key=len):
                 triggers[first].append(index)
             self._terms.append(tuple(terms))
+            self._needs.append(frozenset(-1 - g for g in needs))
             self._negatable.append(tuple(t.negatable for t in rule.terms))
         self._maps = {mode: {k: tuple(sorted(v)) for k, v in maps[mode].items()} for mode in _MODES}
         self._lengths = {mode: tuple(sorted(lengths[mode])) for mode in _MODES}
-        self._triggers = {atom: tuple(found) for atom, found in triggers.items()}
+        # Per atom id: the rules it triggers (their indexes) and the term groups it makes
+        # present (as -1 - group number), in one tuple, so that one C-level step gathers
+        # both for a message.
+        self._plan = tuple(
+            (*triggers.get(a, ()), *(-1 - g for g in sorted(group_of.get(a, ()))))
+            for a in range(len(ids))
+        )
         self._typo_stems = set(self._typo_stems)
         self._memo: dict[str, frozenset[int]] = {}
 
@@ -192,12 +209,22 @@ class Matcher:
                 found.append(Match(self.rules[index], *span))
         return found
 
-    def first(self, words: Sequence[str], key: Callable[[int], Any]) -> Match | None:
-        """The matching rule with the lowest `key(rule index)`: the same answer as the
-        minimum of `find`, but rules are tried in that order and the first match ends it (a
-        long message full of danger words stays fast)."""
+    def first(self, words: Sequence[str], keys: Sequence[int]) -> Match | None:
+        """The matching rule with the lowest `keys[rule index]` (then index): the same
+        answer as the minimum of `find`, but rules are tried in that order and the first
+        match ends it (a long message full of danger words stays fast)."""
         at, candidates = self._candidates(words)
-        for index in sorted(candidates, key=lambda k: (key(k), k)):
+        if not candidates:
+            return None
+        # Most often the first rule tried matches: try it, then order the rest in a heap.
+        index = min(candidates, key=keys.__getitem__)
+        span = self._span(index, words, at)
+        if span is not None:
+            return Match(self.rules[index], *span)
+        heap = [(keys[k], k) for k in candidates if k != index]
+        heapify(heap)
+        while heap:
+            index = heappop(heap)[1]
             span = self._span(index, words, at)
             if span is not None:
                 return Match(self.rules[index], *span)
@@ -207,18 +234,15 @@ class Matcher:
         """Where each atom occurs, and the rules whose trigger term has its first word here
         and whose other terms have at least one of theirs."""
         at: dict[int, list[int]] = defaultdict(list)
+        memo, atoms = self._memo, self.atoms
         for pos, word in enumerate(words):
-            for atom in self.atoms(word):
+            found = memo.get(word)
+            for atom in atoms(word) if found is None else found:
                 at[atom].append(pos)
-        triggered: set[int] = set()
-        for atom in at:
-            triggered.update(self._triggers.get(atom, ()))
-        present, terms = at.keys(), self._terms
-        return at, [
-            index
-            for index in triggered
-            if all(not present.isdisjoint(alts) for alts in terms[index])
-        ]
+        # rules triggered (>= 0) and groups present (< 0)
+        marks = set(chain.from_iterable(map(self._plan.__getitem__, at)))
+        needs = self._needs
+        return at, [k for k in marks if k >= 0 and marks.issuperset(needs[k])]
 
     def _span(
         self, index: int, words: Sequence[str], at: Mapping[int, list[int]]

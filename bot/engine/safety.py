@@ -16,7 +16,7 @@ from typing import Any
 from bot.engine.likeness import Example, Likeness, Nearest
 from bot.engine.matcher import Match, Matcher
 from bot.engine.terms import Atom, Rule, TermError, parse_rule
-from bot.engine.text import normalise
+from bot.engine.text import normalise, words
 
 # The kinds of danger, most urgent first: when one message has several, the first one wins.
 KINDS: tuple[str, ...] = (
@@ -119,7 +119,7 @@ class Detector:
         negations = {lang: lex.negations for lang, lex in lexicons.items()}
         not_typos = [w for lex in lexicons.values() for w in lex.not_typos]
         self.matcher = Matcher(rules, negations, not_typos)
-        self._static = [(not r.certain, _rank(r.tag)) for r in self.matcher.rules]
+        self._keys: dict[tuple[str, ...], list[int]] = {}  # `prefer` -> each rule's rank
 
     def __getstate__(self) -> dict[str, object]:
         return {**self.__dict__, "_memo": {}}
@@ -130,11 +130,27 @@ class Detector:
 
     def best(self, text: str, prefer: Sequence[str] = ()) -> Match | None:
         """The most urgent matching rule: certain first, then kind, then `prefer`."""
-        order = _ranks(prefer)
-        rules, static, last = self.matcher.rules, self._static, len(order)
-        return self.matcher.first(
-            _words(text), lambda k: (static[k], order.get(rules[k].lang, last))
-        )
+        return self.matcher.first(_words(text), self._ranking(tuple(prefer)))
+
+    def _ranking(self, prefer: tuple[str, ...]) -> list[int]:
+        """Each rule's place: certain before possible, then kind, then `prefer`, then
+        the rule's own order (distinct numbers, computed once per `prefer`)."""
+        keys = self._keys.get(prefer)
+        if keys is None:
+            if len(self._keys) > 64:
+                self._keys.clear()
+            order, rules = _ranks(prefer), self.matcher.rules
+            langs, n = len(order) + 1, len(rules)
+            keys = self._keys[prefer] = [
+                (
+                    (int(not r.certain) * (len(KINDS) + 1) + _rank(r.tag)) * langs
+                    + order.get(r.lang, langs - 1)
+                )
+                * n
+                + k
+                for k, r in enumerate(rules)
+            ]
+        return keys
 
     def detect(
         self, text: str, prefer: Sequence[str] = (), unlisted: bool = False
@@ -191,7 +207,7 @@ class Detector:
 def _words(text: str) -> list[str]:
     if len(text) > MAX_CHARS:  # a paste of a book: the start and the end are read
         text = text[: MAX_CHARS // 2] + " " + text[-MAX_CHARS // 2 :]
-    return normalise(text).split()
+    return words(text)
 
 
 def _danger(m: Match) -> Danger:

@@ -19,7 +19,7 @@ _ARABIC_FOLD = str.maketrans(
     | {chr(0x660 + d): str(d) for d in range(10)}  # Arabic-Indic digits: ١١٢ is 112
     | {chr(0x6F0 + d): str(d) for d in range(10)}  # Persian digits: ۱۱۲ is 112
 )
-_NON_WORD = re.compile(r"[^\w]+")
+_WORD = re.compile(r"[^\W_]+")  # letters and digits; "_" and punctuation separate words
 # Invisible characters inside a word (zero-width space and joiners, soft hyphen, direction
 # marks) are deleted, not turned into spaces: "wu\u200brgen" is still one word.
 _INVISIBLE = dict.fromkeys(
@@ -45,6 +45,7 @@ _LOOKALIKE_PAIRS = "aа bв cс eе hн iі jј kк mм oо pр sѕ tт xх yу 
 _TO_LATIN = str.maketrans({c: p[0] for p in _LOOKALIKE_PAIRS.split() for c in p[1:]})
 _TO_CYRILLIC = str.maketrans({p[0]: p[1] for p in _LOOKALIKE_PAIRS.split()[:15]})
 _MIXED = re.compile(r"\w*(?:[a-z][\u0370-\u04ff]|[\u0370-\u04ff][a-z])\w*")
+_MIXES = re.compile(r"[a-z][\u0370-\u04ff]|[\u0370-\u04ff][a-z]")  # a quick test for _MIXED
 
 
 class _Fold(dict[int, int | str | None]):
@@ -55,14 +56,15 @@ class _Fold(dict[int, int | str | None]):
     def __missing__(self, code: int) -> int | str | None:
         if len(self) > 50_000:  # only a flood of exotic characters gets here
             self.clear()
-            self.update(_ARABIC_FOLD)
+            self.update(_BASE)
         folded = _ARABIC_FOLD.get(code, code)
         value = None if unicodedata.combining(chr(code)) else folded
         self[code] = value
         return value
 
 
-_FOLD = _Fold(_ARABIC_FOLD)
+_BASE = {**_ARABIC_FOLD, **_INVISIBLE}  # invisible characters are deleted in the same step
+_FOLD = _Fold(_BASE)
 
 
 def clean(text: str, limit: int = 4000) -> str:
@@ -77,15 +79,19 @@ def normalise(text: str) -> str:
     Invariant: the result is space-separated words with one space before and after,
     so that a pattern can look for " word " without regex word boundaries.
     """
+    return " " + " ".join(words(text)) + " "
+
+
+def words(text: str) -> list[str]:
+    """The words of a text, normalised as `normalise` does (without joining them)."""
     text = text.casefold()
     if not text.isascii():  # the common case skips the per-character work
-        text = unicodedata.normalize("NFKD", text.translate(_INVISIBLE)).translate(_FOLD)
-        if _MIXED.search(text):
+        text = unicodedata.normalize("NFKD", text).translate(_FOLD)
+        if _MIXES.search(text):
             text = _MIXED.sub(_one_script, text)
     else:
         text = text.replace("'", "").replace("`", "")
-    text = text.replace("_", " ")
-    return " " + " ".join(_NON_WORD.sub(" ", text).split()) + " "
+    return _WORD.findall(text)
 
 
 def _one_script(m: re.Match[str]) -> str:

@@ -15,6 +15,8 @@ ALLOWED = {
     "collections.abc",
     "dataclasses",
     "functools",
+    "heapq",
+    "itertools",
     "math",
     "datetime",
     "json",
