@@ -37,7 +37,8 @@ MAX_CHARS = 20_000  # a longer message is read in its first and last parts (see 
 # How alike (0-1) a message must be to an example line: to open its kind's screen, or to ask.
 SURE = 0.35
 MAYBE = 0.25
-MIN_WORDS = 3  # shorter texts ("Veilig Thuis", "mijn kinderen") are judged by rules alone
+MIN_WORDS = 3  # shorter texts ("Veilig Thuis", "mijn kinderen") are judged by rules alone,
+SHORT_SURE = 0.7  # unless they are very alike to an example line (a typo in a short line)
 LIKENESS_CHARS = (600, 300)  # a long message is compared on its start and its end
 MEMO = 20_000  # detections remembered by text (greetings and numbers repeat all day)
 
@@ -176,7 +177,9 @@ class Detector:
         best = self.best(text, prefer)
         if best is not None and best.rule.certain:
             return _danger(best)
-        near = self.nearest(text, skip) if len(text.split()) >= MIN_WORDS else None
+        near = self.nearest(text, skip)
+        if near is not None and len(text.split()) < MIN_WORDS and near.score < SHORT_SURE:
+            near = None  # a short text is judged by rules, unless it is nearly an example
         if near is not None and near.score >= SURE:
             if near.example.kind is None:
                 return None

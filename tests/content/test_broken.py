@@ -29,6 +29,13 @@ def run_case(case: Path, tmp_path: Path) -> tuple[dict[str, Any], list[Problem]]
     return spec, check(tmp_path / "dialogues", locales if locales.exists() else None, TODAY)
 
 
+@pytest.mark.parametrize("schema", ["schema.json", "danger/schema.json"])
+def test_minimal_dialogue_has_the_shipped_schema(schema: str) -> None:
+    """The fixtures are checked against the schema maintainers' files are checked against."""
+    shipped = DATA.parent.parent / "dialogues" / schema
+    assert (DATA / "minimal" / schema).read_bytes() == shipped.read_bytes()
+
+
 def test_minimal_dialogue_is_clean(tmp_path: Path) -> None:
     shutil.copytree(DATA / "minimal", tmp_path / "dialogues")
     assert check(tmp_path / "dialogues", None, TODAY) == []
