@@ -57,7 +57,7 @@ class Runner:
         self.engine, self.store, self.keyer = engine, store, keyer
         self.negotiate, self.clock = negotiate, clock
         self.metrics = metrics or Metrics()
-        self.figures = Recorder(figures, engine.dialogue, self.metrics, clock)
+        self.recorder = Recorder(figures, engine.dialogue, self.metrics, clock)
         self._locks = KeyedLocks()
         self._next_purge = 0
         # key -> (node, choices) of the last numbered message sent: what a number refers to.
@@ -138,7 +138,7 @@ class Runner:
                 await _move(self.store, old[0], key, self.timestamp())
             turn, loaded = await self._handle(key, inp, deliver, client_lang, numbered, guess)
         self.metrics.observe_reply(time.perf_counter() - began)
-        await self.figures.turn(platform, loaded, turn)
+        await self.recorder.turn(platform, loaded, turn)
         return turn
 
     # ----------------------------------------------------------------- inside
