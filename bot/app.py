@@ -55,5 +55,12 @@ def build(settings: Settings, persistent: bool = True, example_people: bool = Fa
     else:  # the terminal chat: nothing on disk, a new secret each time
         keyer = Keyer(secrets.token_bytes(32))
     stores = open_stores(settings.data_dir if persistent else None, ttl)
-    runner = Runner(engine, stores.sessions, keyer, catalogs.negotiate, metrics=Metrics())
+    runner = Runner(
+        engine,
+        stores.sessions,
+        keyer,
+        catalogs.negotiate,
+        metrics=Metrics(),
+        figures=stores.figures,
+    )
     return App(settings, engine, catalogs, stores, runner)

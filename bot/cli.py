@@ -11,13 +11,17 @@ import os
 import sys
 from collections.abc import Sequence
 
-from bot.app import build
+from bot.app import App, build
 from bot.config import Settings
 from bot.content import roundtrip
 from bot.content.check import check
 from bot.content.loader import load
 from bot.content.prepared import ContentError
 from bot.content.problems import errors
+from bot.figures import service
+from bot.figures.names import REGIONS
+from bot.figures.report import FORMATS
+from bot.figures.weeks import parse_range
 from bot.graph import dot, mermaid
 from bot.transports.console import Console
 
@@ -141,14 +145,59 @@ def cmd_telegram(args: argparse.Namespace, settings: Settings) -> int:
     """Run on Telegram (imported here so the terminal chat never loads the Telegram library)."""
     from bot.transports.telegram import main as telegram_main  # type: ignore[attr-defined,unused-ignore]
 
-    return int(telegram_main(build(settings), args))
+    return int(telegram_main(_serving(build(settings)), args))
 
 
 def cmd_matrix(args: argparse.Namespace, settings: Settings) -> int:
     """Run on Matrix (imported here so the terminal chat never loads matrix-nio)."""
     from bot.transports.matrix import main as matrix_main  # type: ignore[import-not-found,unused-ignore]
 
-    return int(matrix_main(build(settings), args))
+    return int(matrix_main(_serving(build(settings)), args))
+
+
+def _serving(app: App) -> App:
+    """Start the metrics endpoint when VREDE_METRICS_LISTEN asks for one."""
+    if app.settings.metrics_listen:
+        host, port = _host_port(app.settings.metrics_listen)
+        app.runner.metrics.serve(host, port)
+        logging.getLogger("vrede").info("metrics on http://%s:%d/metrics", host, port)
+    return app
+
+
+def _host_port(text: str) -> tuple[str, int]:
+    host, _, port = text.rpartition(":")
+    return host or "127.0.0.1", int(port)
+
+
+def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    """The weekly figures, protected, as HTML, CSV or JSON."""
+    try:
+        first, last = parse_range(args.weeks)
+    except ValueError as exc:
+        print(f"vrede report: {exc}", file=sys.stderr)
+        return 2
+    today = dt.datetime.now(dt.UTC).date()
+    text = service.report(settings.data_dir, first, last, args.region, args.format, today)
+    if args.out:
+        with open(args.out, "w", encoding="utf-8") as out:
+            out.write(text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    """A running bot's live figures (VREDE_METRICS_LISTEN), else this week's stored ones."""
+    if settings.metrics_listen:
+        host, port = _host_port(settings.metrics_listen)
+        try:
+            sys.stdout.write(service.live(f"{host}:{port}"))
+        except OSError as exc:
+            print(f"vrede status: no bot answers on {host}:{port} ({exc})", file=sys.stderr)
+            return 1
+    else:
+        sys.stdout.write(service.this_week(settings.data_dir, dt.datetime.now(dt.UTC).date()))
+    return 0
 
 
 def parser() -> argparse.ArgumentParser:
@@ -188,6 +237,14 @@ def parser() -> argparse.ArgumentParser:
     c.set_defaults(func=cmd_telegram)
     c = sub.add_parser("matrix", help="run on Matrix (MATRIX_HOMESERVER, MATRIX_USER, ...)")
     c.set_defaults(func=cmd_matrix)
+    c = sub.add_parser("report", help="weekly figures for the municipality, protected")
+    c.add_argument("--weeks", required=True, metavar="2026-W40..2026-W48")
+    c.add_argument("--format", choices=FORMATS, default="html")
+    c.add_argument("--region", choices=REGIONS, help="one region (default: all together)")
+    c.add_argument("--out", metavar="FILE", help="write to FILE instead of the terminal")
+    c.set_defaults(func=cmd_report)
+    c = sub.add_parser("status", help="live figures of a running bot, or this week's so far")
+    c.set_defaults(func=cmd_status)
     return p
 
 

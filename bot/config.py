@@ -43,6 +43,7 @@ class Settings:
     matrix_user: str | None
     matrix_password: str | None
     matrix_access_token: str | None
+    metrics_listen: str | None = None  # HOST:PORT of the Prometheus endpoint; None: off
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
@@ -66,4 +67,5 @@ class Settings:
             matrix_user=env.get("MATRIX_USER") or None,
             matrix_password=env.get("MATRIX_PASSWORD") or None,
             matrix_access_token=env.get("MATRIX_ACCESS_TOKEN") or None,
+            metrics_listen=env.get("VREDE_METRICS_LISTEN") or None,
         )

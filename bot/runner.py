@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
@@ -22,9 +23,10 @@ from bot.engine.engine import Engine, Turn
 from bot.engine.numbered import choices, pick
 from bot.engine.replies import Button, Message, Reply
 from bot.engine.session import Session
+from bot.figures.record import Recorder
 from bot.locks import KeyedLocks
 from bot.metrics import Metrics
-from bot.store.base import SessionStore
+from bot.store.base import Figures, SessionStore
 from bot.store.keys import Keyer
 
 log = logging.getLogger(__name__)
@@ -50,10 +52,12 @@ class Runner:
         negotiate: Callable[[str | None], str],
         clock: Clock = utc_now,
         metrics: Metrics | None = None,
+        figures: Figures | None = None,
     ) -> None:
         self.engine, self.store, self.keyer = engine, store, keyer
         self.negotiate, self.clock = negotiate, clock
         self.metrics = metrics or Metrics()
+        self.recorder = Recorder(figures, engine.dialogue, self.metrics, clock)
         self._locks = KeyedLocks()
         self._next_purge = 0
         # key -> (node, choices) of the last numbered message sent: what a number refers to.
@@ -127,11 +131,15 @@ class Runner:
         for a new conversation, and for one that has only been greeted so far (a greeting in
         a guessed language is corrected by the first real answer).
         """
+        began = time.perf_counter()
         key, *old = self.keys(platform, chat_id)
         async with self.conversation(key):
             if old:  # after a change of secret: the conversation moves to its new key
                 await _move(self.store, old[0], key, self.timestamp())
-            return await self._handle(key, inp, deliver, client_lang, numbered, guess)
+            turn, loaded = await self._handle(key, inp, deliver, client_lang, numbered, guess)
+        self.metrics.observe_reply(time.perf_counter() - began)
+        await self.recorder.turn(platform, loaded, turn)
+        return turn
 
     # ----------------------------------------------------------------- inside
     def conversation(self, key: str) -> AbstractAsyncContextManager[None]:
@@ -146,11 +154,12 @@ class Runner:
         client_lang: str | None,
         numbered: bool,
         guess: str | None,
-    ) -> Turn:
+    ) -> tuple[Turn, Session | None]:
+        """The turn, and the session as it was stored before it (for the figures)."""
         now = self.clock()
         ts = int(now.timestamp())
         await self._purge(ts)
-        session = await self.store.load(key, ts)
+        session = loaded = await self.store.load(key, ts)
         if isinstance(inp, i.Start):
             known = session.lang if session else None
             inp = replace(inp, lang=self.negotiate(inp.lang or known or client_lang or guess))
@@ -177,7 +186,7 @@ class Runner:
             await self.store.delete(key)
         else:
             await self.store.save(key, turn.session, ts)
-        return turn
+        return turn, loaded
 
     async def _deliver(
         self, deliver: Deliver, turn: Turn, session: Session | None, client_lang: str | None
@@ -186,6 +195,7 @@ class Runner:
         fallback line (it carries 112), then let the transport's own handling take over."""
         try:
             await deliver(turn.replies)
+            self.metrics.inc("replies_sent", sum(isinstance(r, Message) for r in turn.replies))
         except Exception as exc:
             log.error("delivering a reply failed: %s", type(exc).__name__)
             self.metrics.inc("delivery_errors")

@@ -44,6 +44,14 @@ def engine(loaded: Loaded, catalogs: Catalogs) -> Engine:
     return Engine(loaded.dialogue, catalogs, loaded.lexicons, loaded.detector)
 
 
+@pytest.fixture(scope="session")
+def people_engine(catalogs: Catalogs) -> Engine:
+    """The engine with the made-up trusted persons of the example directory."""
+    loaded = load(DIALOGUES, DIALOGUES / "trusted_persons.example.yaml")
+    assert loaded.dialogue is not None, loaded.problems
+    return Engine(loaded.dialogue, catalogs, loaded.lexicons, loaded.detector)
+
+
 class FrozenClock:
     """A clock that only moves when a test moves it."""
 

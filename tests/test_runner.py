@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from bot.engine import inputs as i
+from bot.engine.engine import Engine
 from bot.engine.replies import Message, Reply
+from bot.i18n.catalogs import Catalogs
 from bot.runner import Deliver, Runner
+from bot.store.keys import Keyer
 from bot.store.sqlite import SqliteStore
+from bot.store.wiring import sqlite_stores
 from tests.conftest import FrozenClock
 
 
@@ -172,3 +178,47 @@ def test_the_fallback_survives_broken_translations(
     monkeypatch.setattr(engine, "_t", broken)
     msg = engine.fallback("fa")
     assert "112" in msg.text and msg.lang == "nl"
+
+
+async def test_figures_and_the_metrics_endpoint_hold_no_text_and_no_ids(
+    people_engine: Engine, catalogs: Catalogs, clock: FrozenClock, tmp_path: Path
+) -> None:
+    """The privacy canary for the weekly figures and the operators' endpoint."""
+    stores = sqlite_stores(tmp_path / "v.db")
+    runner = Runner(
+        people_engine,
+        stores.sessions,
+        Keyer(b"test-secret-0123456789"),
+        catalogs.negotiate,
+        clock,
+        figures=stores.figures,
+    )
+    endpoint = runner.metrics.serve("127.0.0.1", 0)
+    rec = Recorder()
+    canary = "kanarie-7f3a9 mijn naam is Fatima 0612345678, hij heeft een mes"
+    await runner.handle("telegram", 987654321, i.Start(code="K3F9"), rec.for_chat("a"))
+    await runner.handle("telegram", 987654321, i.Text(canary), rec.for_chat("a"))
+    await runner.handle(
+        "matrix", "!kanarieroom:example.org", i.Start(code="kanarie-code"), rec.for_chat("b")
+    )
+    await runner.handle("matrix", "!kanarieroom:example.org", i.Text("wissen"), rec.for_chat("b"))
+    scraped = await asyncio.to_thread(_fetch, endpoint.server_port)
+    endpoint.shutdown()
+    endpoint.server_close()
+    rows = await stores.figures.read("2000-W01", "2999-W52")
+    await stores.close()
+    assert {"conversations", "route.trusted_person", "erasures"} <= {r.figure for r in rows}
+    assert "vrede_replies_sent_total" in scraped and "vrede_reply_seconds_count 4.0" in scraped
+    db = sqlite3.connect(tmp_path / "v.db")
+    columns = [c[1] for c in db.execute("PRAGMA table_info(figures)")]
+    table = " ".join(str(v) for row in db.execute("SELECT * FROM figures") for v in row)
+    db.close()
+    assert columns == ["week", "region", "figure", "value"]
+    for secret in ("kanarie", "Fatima", "0612345678", "987654321", "K3F9", "example.org"):
+        assert secret not in table, secret
+        assert secret not in scraped, secret
+
+
+def _fetch(port: int) -> str:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as resp:
+        return str(resp.read().decode())

@@ -8,7 +8,8 @@ wiring.py picks between them, so a transport never imports an implementation.
 - SessionStore: where each conversation stands, expiring after inactivity;
 - MessageTrail: message ids of a conversation, until they can no longer be deleted;
 - UpdateLog: update ids already answered, so a redelivered update is not answered twice;
-- SyncState: where the Matrix sync continues, and the rooms the bot opened itself.
+- SyncState: where the Matrix sync continues, and the rooms the bot opened itself;
+- Figures: weekly totals per region (week, region, figure, value), for the municipality.
 """
 
 from __future__ import annotations
@@ -127,6 +128,28 @@ class SyncState(Protocol):
 
 
 @dataclass(frozen=True)
+class FigureRow:
+    """One weekly total: nothing finer than an ISO week, nothing smaller than a region."""
+
+    week: str  # ISO week, "2026-W05": sorts in time order as text
+    region: str  # twente | ijsselland | unknown
+    figure: str  # a name from bot/figures/names.py, e.g. "conversations", "language.tr"
+    value: int
+
+
+class Figures(Protocol):
+    """Weekly totals, incremented in place. No conversation, time or code is ever stored."""
+
+    async def add(self, week: str, region: str, names: Iterable[str]) -> None:
+        """Add one to each named figure of this week and region (in one transaction)."""
+        ...
+
+    async def read(self, first: str, last: str) -> list[FigureRow]:
+        """Every stored total of the weeks `first` to `last`, both included."""
+        ...
+
+
+@dataclass(frozen=True)
 class Stores:
     """One implementation of each port, chosen by wiring.py."""
 
@@ -134,6 +157,7 @@ class Stores:
     trail: MessageTrail
     updates: UpdateLog
     sync: SyncState
+    figures: Figures
 
     async def close(self) -> None:
         await self.sessions.close()

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 
 from bot.engine.session import Session
-from bot.store.base import DEFAULT_TTL, DELETE_WINDOW, UPDATE_LIMIT, UPDATE_MEMORY, OwnRoom
+from bot.store.base import (
+    DEFAULT_TTL,
+    DELETE_WINDOW,
+    UPDATE_LIMIT,
+    UPDATE_MEMORY,
+    FigureRow,
+    OwnRoom,
+)
 
 
 class MemoryStore:
@@ -131,3 +139,18 @@ class MemorySyncState:
 
     async def drop_room(self, key: str) -> None:
         self._rooms.pop(key, None)
+
+
+class MemoryFigures:
+    """Weekly totals in a Counter (the terminal chat and tests)."""
+
+    def __init__(self) -> None:
+        self._totals: Counter[tuple[str, str, str]] = Counter()
+
+    async def add(self, week: str, region: str, names: Iterable[str]) -> None:
+        for name in names:
+            self._totals[week, region, name] += 1
+
+    async def read(self, first: str, last: str) -> list[FigureRow]:
+        rows = (FigureRow(*k, v) for k, v in self._totals.items() if first <= k[0] <= last)
+        return sorted(rows, key=lambda r: (r.week, r.region, r.figure))

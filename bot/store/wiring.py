@@ -10,7 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.store.base import DEFAULT_TTL, Stores
-from bot.store.memory import MemoryStore, MemorySyncState, MemoryTrail, MemoryUpdateLog
+from bot.store.figures_sqlite import SqliteFigures
+from bot.store.memory import (
+    MemoryFigures,
+    MemoryStore,
+    MemorySyncState,
+    MemoryTrail,
+    MemoryUpdateLog,
+)
 from bot.store.sqlite import SqliteStore
 from bot.store.sync_sqlite import SqliteSyncState
 from bot.store.trail_sqlite import SqliteTrail, SqliteUpdateLog
@@ -21,7 +28,9 @@ DATABASE = "vrede.sqlite3"
 def open_stores(data_dir: Path | None, ttl: int = DEFAULT_TTL) -> Stores:
     """SQLite in `data_dir` (the file is created readable by this user only), else memory."""
     if data_dir is None:
-        return Stores(MemoryStore(ttl), MemoryTrail(), MemoryUpdateLog(), MemorySyncState())
+        return Stores(
+            MemoryStore(ttl), MemoryTrail(), MemoryUpdateLog(), MemorySyncState(), MemoryFigures()
+        )
     return sqlite_stores(data_dir / DATABASE, ttl)
 
 
@@ -32,4 +41,4 @@ def sqlite_stores(path: Path, ttl: int = DEFAULT_TTL) -> Stores:
 
 def beside(db: SqliteStore) -> Stores:
     """The other ports in the file of an open session store (one connection, one lock)."""
-    return Stores(db, SqliteTrail(db), SqliteUpdateLog(db), SqliteSyncState(db))
+    return Stores(db, SqliteTrail(db), SqliteUpdateLog(db), SqliteSyncState(db), SqliteFigures(db))

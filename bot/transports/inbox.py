@@ -47,5 +47,6 @@ class Inbox:
     async def give_up(self, update_id: str, exc: BaseException) -> None:
         """Handling failed: counted, logged by type only, and not tried again."""
         self.metrics.inc(f"{self.name}_given_up")
+        self.metrics.inc("updates_given_up")
         log.error("%s: giving up on an update: %s", self.name, type(exc).__name__)
         await self.done(update_id)

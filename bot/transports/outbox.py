@@ -71,6 +71,7 @@ class Outbox:
     ) -> None:
         self.retry, self.limits, self.clock = retry, limits, clock
         self.metrics = metrics or Metrics()
+        self.metrics.gauge("outbox_pending", self.pending)
         self._chats: dict[Hashable, _Chat] = {}
         # Heap entries end in the chat; the job's unique seq before it means chats never compare.
         self._ready: list[tuple[int, int, Hashable]] = []  # (0 urgent / 1 normal, seq, chat)
@@ -233,6 +234,8 @@ class Outbox:
     def _retry_delay(self, exc: BaseException, attempt: int) -> float | None:
         delay = self.retry(exc, attempt) if attempt + 1 < self.limits.attempts else None
         self.metrics.inc("outbox_retries" if delay is not None else "outbox_failures")
+        if getattr(exc, "retry_after", None) is not None:  # the platform said: too many (429)
+            self.metrics.inc("outbox_rate_limited")
         log.info(
             "send failed: %s, attempt %d, %s",
             type(exc).__name__,

@@ -7,20 +7,11 @@ from dataclasses import replace
 
 import pytest
 
-from bot.content.loader import load
 from bot.engine import inputs as i
 from bot.engine.engine import Engine
 from bot.engine.replies import Handoff, Message
 from bot.engine.session import Session
-from bot.i18n.catalogs import Catalogs
-from tests.conftest import DIALOGUES, FROZEN
-
-
-@pytest.fixture(scope="module")
-def people_engine(catalogs: Catalogs) -> Engine:
-    loaded = load(DIALOGUES, DIALOGUES / "trusted_persons.example.yaml")
-    assert loaded.dialogue is not None, loaded.problems
-    return Engine(loaded.dialogue, catalogs, loaded.lexicons, loaded.detector)
+from tests.conftest import FROZEN
 
 
 def trusted_screen(engine: Engine, s: Session, now: dt.datetime = FROZEN) -> Message:

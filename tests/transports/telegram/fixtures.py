@@ -11,6 +11,7 @@ from bot.engine.engine import Engine
 from bot.engine.session import Session
 from bot.i18n.catalogs import Catalogs
 from bot.runner import Runner
+from bot.store.figures_sqlite import SqliteFigures
 from bot.store.keys import Keyer
 from bot.store.sqlite import SqliteStore
 from bot.store.wiring import beside
@@ -70,7 +71,8 @@ def db_path(tmp_path: Path) -> Path:
 @pytest.fixture
 def make_tg_runner(engine: Engine, catalogs: Catalogs, clock: FrozenClock):  # type: ignore[no-untyped-def]
     def make(store: SqliteStore) -> Runner:
-        return Runner(engine, store, Keyer(SECRET), catalogs.negotiate, clock)
+        figures = SqliteFigures(store)  # the weekly figures in the same file, as in production
+        return Runner(engine, store, Keyer(SECRET), catalogs.negotiate, clock, figures=figures)
 
     return make
 

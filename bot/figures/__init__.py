@@ -1,0 +1,1 @@
+"""Figures for the municipality: weekly totals per region, and the report that publishes them."""
