@@ -26,7 +26,7 @@ COMPILE = $(CURDIR)/$(LOCK_TOOL)/bin/pip-compile -q --upgrade --generate-hashes 
 lock:
 	test -x $(LOCK_TOOL)/bin/pip-compile || ($(PY) -m venv $(LOCK_TOOL) && $(LOCK_TOOL)/bin/pip install -q $(PIP_TOOLS))
 	$(COMPILE) --extra test --build-deps-for editable -o $(LOCK) pyproject.toml
-	cd tests/transports/matrix && $(COMPILE) -o synapse.lock synapse.in
+	cd harness && $(COMPILE) -o synapse.lock synapse.in
 
 run: $(STAMP)
 	$(BIN)/vrede run
@@ -35,8 +35,8 @@ test: $(STAMP)
 	$(BIN)/pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff format --check bot tests bench
-	$(BIN)/ruff check bot tests bench
+	$(BIN)/ruff format --check bot tests bench harness
+	$(BIN)/ruff check bot tests bench harness
 
 types: $(STAMP)
 	$(BIN)/mypy

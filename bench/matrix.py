@@ -31,9 +31,9 @@ from nio import (  # noqa: E402
 )
 from nio.store import SqliteStore  # noqa: E402
 
-from tests.transports.matrix.fixtures import BotUnderTest, Screens  # noqa: E402
-from tests.transports.matrix.resident import Resident, new_user  # noqa: E402
-from tests.transports.matrix.synapse_harness import Synapse, started  # noqa: E402
+from harness.matrix_bot import BotUnderTest, Screens  # noqa: E402
+from harness.matrix_resident import Resident, new_user  # noqa: E402
+from harness.synapse import Synapse, started  # noqa: E402
 
 
 class EchoBot:

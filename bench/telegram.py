@@ -46,7 +46,7 @@ from bot.runner import Runner  # noqa: E402
 from bot.store.keys import Keyer  # noqa: E402
 from bot.store.wiring import sqlite_stores  # noqa: E402
 from bot.transports.telegram.service import Options, TelegramBot  # noqa: E402
-from tests.transports.telegram.fake_api import FakeTelegram  # noqa: E402
+from harness.telegram_api import FakeTelegram  # noqa: E402
 
 TEXTS = ("/start", "1", "hallo", "2", "ok")
 DANGER = "hij heeft een mes"

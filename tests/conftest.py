@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,12 +13,11 @@ from bot.i18n.catalogs import Catalogs
 from bot.runner import Runner
 from bot.store.keys import Keyer
 from bot.store.memory import MemoryStore
+from harness.clock import FrozenClock
 
 ROOT = Path(__file__).resolve().parent.parent
 DIALOGUES = ROOT / "dialogues"
 LOCALES = ROOT / "locales"
-# Monday 5 January 2026, 10:00 in Amsterdam: the Veilig Thuis chat is open.
-FROZEN = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -50,19 +48,6 @@ def people_engine(catalogs: Catalogs) -> Engine:
     loaded = load(DIALOGUES, DIALOGUES / "trusted_persons.example.yaml")
     assert loaded.dialogue is not None, loaded.problems
     return Engine(loaded.dialogue, catalogs, loaded.lexicons, loaded.detector)
-
-
-class FrozenClock:
-    """A clock that only moves when a test moves it."""
-
-    def __init__(self, now: dt.datetime = FROZEN) -> None:
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, **kw: float) -> None:
-        self.now += dt.timedelta(**kw)
 
 
 @pytest.fixture

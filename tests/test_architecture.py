@@ -106,3 +106,29 @@ def test_no_cycles_between_packages() -> None:
                 if nxt not in seen:
                     seen.add(nxt)
                     todo.append(nxt)
+
+
+def _top_imports(folder: Path) -> dict[Path, set[str]]:
+    """file -> the first part of every module it imports (anywhere in the file)."""
+    out: dict[Path, set[str]] = {}
+    for path in folder.rglob("*.py"):
+        found: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                found.add(node.module.split(".")[0])
+            elif isinstance(node, ast.Import):
+                found |= {a.name.split(".")[0] for a in node.names}
+        out[path] = found
+    return out
+
+
+def test_benches_and_harness_need_nothing_from_the_tests() -> None:
+    """The real parts (a fake Bot API, Synapse, residents) live in harness/, for both."""
+    for folder in ("bench", "harness"):
+        for path, tops in _top_imports(BOT.parent / folder).items():
+            assert "tests" not in tops, f"{path} imports from tests/"
+
+
+def test_the_bot_never_imports_the_harness() -> None:
+    for path, tops in _top_imports(BOT).items():
+        assert "harness" not in tops, f"{path} imports the test harness"

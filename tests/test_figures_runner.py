@@ -15,7 +15,7 @@ from bot.runner import Runner
 from bot.store.base import FigureRow
 from bot.store.keys import Keyer
 from bot.store.memory import MemoryFigures, MemoryStore
-from tests.conftest import FrozenClock
+from harness.clock import FrozenClock
 
 Make = Callable[[], tuple[Runner, MemoryFigures]]
 WEEK = "2026-W02"  # the frozen clock: Monday 5 January 2026

@@ -18,7 +18,7 @@ from bot.runner import Deliver, Runner
 from bot.store.keys import Keyer
 from bot.store.sqlite import SqliteStore
 from bot.store.wiring import sqlite_stores
-from tests.conftest import FrozenClock
+from harness.clock import FrozenClock
 
 
 class Recorder:

@@ -11,7 +11,8 @@ import pytest
 from bot.content import prepared as prep
 from bot.content.prepared import ContentError, prepare
 from bot.engine import inputs as i
-from tests.conftest import DIALOGUES, FROZEN, LOCALES
+from harness.clock import FROZEN
+from tests.conftest import DIALOGUES, LOCALES
 
 TODAY = FROZEN.date()
 LINES = ["hij heeft een mes", "merhaba", "ik wil met iemand praten", "hij slaat me", "1"]

@@ -15,7 +15,8 @@ from bot.engine.safety import KINDS
 from bot.engine.text import phone_numbers
 from bot.engine.validate import MAX_SENTENCE, MAX_WORDS, readability
 from bot.i18n.catalogs import Catalogs
-from tests.conftest import DIALOGUES, FROZEN, LOCALES
+from harness.clock import FROZEN
+from tests.conftest import DIALOGUES, LOCALES
 
 LANGUAGES = ["nl", "en", "tr", "ar", "pl", "uk", "ti", "fa"]
 

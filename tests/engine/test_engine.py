@@ -11,7 +11,7 @@ from bot.engine import inputs as i
 from bot.engine.engine import Engine, Turn
 from bot.engine.replies import Erase, Handoff, Message
 from bot.engine.session import Session
-from tests.conftest import FROZEN
+from harness.clock import FROZEN
 
 
 def messages(turn: Turn) -> list[Message]:

@@ -11,7 +11,7 @@ from bot.engine import inputs as i
 from bot.engine.engine import Engine
 from bot.engine.replies import Handoff, Message
 from bot.engine.session import Session
-from tests.conftest import FROZEN
+from harness.clock import FROZEN
 
 
 def trusted_screen(engine: Engine, s: Session, now: dt.datetime = FROZEN) -> Message:

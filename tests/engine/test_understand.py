@@ -14,7 +14,7 @@ from bot.engine.engine import Engine, Turn
 from bot.engine.replies import Erase, Message
 from bot.engine.session import Session
 from bot.engine.text import normalise
-from tests.conftest import FROZEN
+from harness.clock import FROZEN
 
 ROOT = Path(__file__).resolve().parents[2]
 EVAL = ROOT / "tests" / "eval" / "understand"

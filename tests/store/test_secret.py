@@ -14,7 +14,7 @@ from bot.i18n.catalogs import Catalogs
 from bot.runner import Runner
 from bot.store.keys import Keyer, note_secret
 from bot.store.memory import MemoryStore
-from tests.conftest import FrozenClock
+from harness.clock import FrozenClock
 
 OLD, NEW = b"the-old-secret-0123456789", b"the-new-secret-0123456789"
 

@@ -17,11 +17,11 @@ from bot.store.memory import MemoryStore
 from bot.store.sqlite import SqliteStore
 from bot.transports.console import Console
 from bot.transports.telegram.service import TelegramBot
-from tests.conftest import FROZEN, FrozenClock
-from tests.transports.matrix.fixtures import BotUnderTest
-from tests.transports.matrix.resident import Resident, new_user
-from tests.transports.matrix.synapse_harness import Synapse
-from tests.transports.telegram.fake_api import FakeTelegram
+from harness.clock import FROZEN, FrozenClock
+from harness.matrix_bot import BotUnderTest
+from harness.matrix_resident import Resident, new_user
+from harness.synapse import Synapse
+from harness.telegram_api import FakeTelegram
 from tests.transports.telegram.fixtures import SECRET, start_bot
 
 PHOTO = {"msgtype": "m.image", "body": "IMG_0001.jpg", "url": "mxc://example.org/abc"}

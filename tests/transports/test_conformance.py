@@ -12,12 +12,12 @@ import pytest
 from bot.engine.engine import Engine
 from bot.engine.session import Session
 from bot.i18n.catalogs import Catalogs
-from tests.conftest import FROZEN
+from harness.clock import FROZEN
+from harness.matrix_bot import BotUnderTest
+from harness.matrix_resident import Resident
+from harness.synapse import Synapse
+from harness.telegram_api import FakeTelegram
 from tests.transports.drivers import Driver, MatrixDriver, TelegramDriver, TerminalDriver
-from tests.transports.matrix.fixtures import BotUnderTest
-from tests.transports.matrix.resident import Resident
-from tests.transports.matrix.synapse_harness import Synapse
-from tests.transports.telegram.fake_api import FakeTelegram
 
 TRANSPORTS = ["terminal", "telegram", "matrix"]
 

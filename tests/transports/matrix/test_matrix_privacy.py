@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from bot.transports import logs
-from tests.transports.matrix.fixtures import BotUnderTest, Screens
-from tests.transports.matrix.resident import Resident
+from harness.matrix_bot import BotUnderTest, Screens
+from harness.matrix_resident import Resident
 
 
 @pytest.fixture

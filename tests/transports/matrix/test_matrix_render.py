@@ -9,7 +9,7 @@ from bot.engine.language import guess
 from bot.engine.replies import Button, ContactCard, Message
 from bot.transports.matrix.homeserver import transient
 from bot.transports.matrix.render import classify, content, entry_code, strip_reply
-from tests.transports.matrix.synapse_harness import recommended
+from harness.synapse import recommended
 
 MSG = Message(
     "Bel <Veilig Thuis>: 0800-2000\n\nNu in gevaar? Bel 112.",

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from nio import RedactedEvent
 
-from tests.transports.matrix.fixtures import BotUnderTest, Screens
-from tests.transports.matrix.resident import Resident
-from tests.transports.matrix.synapse_harness import Synapse
+from harness.matrix_bot import BotUnderTest, Screens
+from harness.matrix_resident import Resident
+from harness.synapse import Synapse
 
 ENCRYPTION = [pytest.param(True, id="encrypted"), pytest.param(False, id="unencrypted")]
 

@@ -17,8 +17,8 @@ from bot.store.sqlite import SqliteStore
 from bot.store.wiring import beside
 from bot.transports.outbox import Limits
 from bot.transports.telegram.service import Options, TelegramBot
-from tests.conftest import FrozenClock
-from tests.transports.telegram.fake_api import FakeTelegram, Msg
+from harness.clock import FrozenClock
+from harness.telegram_api import FakeTelegram, Msg
 
 SECRET = b"telegram-test-secret-0123456789"
 FAST = Limits(chat_interval=0.05)  # tests that are not about pacing need not wait a second

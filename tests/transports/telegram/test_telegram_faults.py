@@ -18,8 +18,8 @@ from bot.store.sqlite import SqliteStore
 from bot.transports.outbox import Limits
 from bot.transports.telegram import intake
 from bot.transports.telegram.receive import Poller
+from harness.telegram_api import FakeTelegram
 from tests.conftest import ROOT
-from tests.transports.telegram.fake_api import FakeTelegram
 from tests.transports.telegram.fixtures import Harness, start_bot
 
 

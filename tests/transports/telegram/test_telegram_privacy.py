@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.store.sqlite import SqliteStore
-from tests.transports.telegram.fake_api import FakeTelegram
+from harness.telegram_api import FakeTelegram
 from tests.transports.telegram.fixtures import Harness, start_bot
 
 CHAT = 7_331_984_126  # long enough never to turn up in a hex key by chance

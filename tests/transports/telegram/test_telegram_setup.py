@@ -11,8 +11,8 @@ from bot import cli
 from bot.engine.engine import Engine
 from bot.transports.telegram.service import application
 from bot.transports.telegram.setup import publish, telegram_code
+from harness.telegram_api import FakeTelegram
 from tests.conftest import LOCALES
-from tests.transports.telegram.fake_api import FakeTelegram
 
 
 async def test_setup_publishes_the_turkish_menu(

@@ -25,7 +25,7 @@ from typing import Any
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[1]
 SERVICES = ROOT / ".test-services"
 VENV = SERVICES / "synapse-venv"
 # Locked (every package, with hashes) so that a fresh machine tests against the same homeserver

@@ -29,7 +29,7 @@ from nio import (
 )
 from nio.store import SqliteStore
 
-from tests.transports.matrix.synapse_harness import Synapse
+from harness.synapse import Synapse
 
 MEGOLM = {
     "type": "m.room.encryption",
