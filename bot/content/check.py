@@ -16,6 +16,9 @@ from bot.i18n.extract import messages
 from bot.yamlsrc import Source
 
 EXAMPLE_TRUSTED = "trusted_persons.example.yaml"
+# Errors that `vrede check` reports but that do not stop a running bot from starting: a check
+# date typed in the future is an editorial slip, and a machine clock may lag behind.
+CHECK_ONLY = frozenset({"verified_in_future"})
 
 
 def trusted_file(dialogues: Path, configured: Path | None) -> Path | None:
@@ -54,7 +57,7 @@ def startup_errors(loaded: Loaded, tr: Translator, today: dt.date) -> list[Probl
     problems = list(loaded.problems)
     if loaded.dialogue is not None:
         problems += _findings(loaded, tr, today)
-    return [p for p in problems if p.severity == "error"]
+    return [p for p in problems if p.severity == "error" and p.code not in CHECK_ONLY]
 
 
 def _findings(loaded: Loaded, tr: Translator, today: dt.date) -> list[Problem]:
