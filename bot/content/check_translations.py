@@ -6,11 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.content.problems import Problem
-from bot.engine.text import phone_numbers, placeholders
+from bot.engine.text import normalise, phone_numbers, placeholders
 from bot.engine.validate import MAX_LABEL
-from bot.i18n.catalogs import SOURCE, Catalogs, entries, po_path
-from bot.i18n.extract import messages, wanted
-from bot.i18n.offered import MIN_SHARE, syntax_errors
+from bot.i18n.catalogs import SOURCE, Catalogs, Entry, entries, po_path
+from bot.i18n.extract import Msg, messages, wanted
+from bot.i18n.offered import MIN_SHARE, Key, syntax_errors
 from bot.yamlsrc import Source, YamlError, parse
 
 
@@ -88,6 +88,7 @@ def _translations(
                 continue
             fuzzy += entry.fuzzy
             out += _compare(msg.context, msg.text, entry.text, name, entry.line)
+        out += _dead_routes(texts, table, name)
         if missing:
             out.append(
                 Problem(
@@ -107,6 +108,40 @@ def _translations(
                 )
             )
     return out
+
+
+def _dead_routes(
+    texts: list[tuple[Source, Msg]], table: dict[Key, Entry], file: str
+) -> list[Problem]:
+    """Translated route words that are a command word in that language (Dutch command words
+    and labels count in every language, as the engine reads them): typing them runs the
+    command, never the option."""
+    commands: dict[str, str] = {}
+    for _src, msg in texts:
+        if msg.context.startswith("command."):
+            name = msg.context.split(".")[1]
+            entry = table.get((msg.context, msg.text))
+            for word in [name, *_words(msg.text), *_words(entry.text if entry else "")]:
+                commands.setdefault(normalise(word).strip(), name)
+    out = []
+    for _src, msg in texts:
+        entry = table.get((msg.context, msg.text))
+        if ".route." not in msg.context or entry is None or not entry.text or entry.fuzzy:
+            continue
+        for word in _words(entry.text):
+            if (cmd := commands.get(normalise(word).strip())) is not None:
+                node = msg.context.split(".")[0]
+                said = (
+                    f"{msg.context}: route word '{word}' is also a word of the command '{cmd}' "
+                    "in this language, so typing it runs the command and never this option; "
+                    "use another word or a longer phrase"
+                )
+                out.append(Problem("error", "route_is_command", said, file, entry.line, node))
+    return out
+
+
+def _words(joined: str) -> list[str]:
+    return [w.strip() for w in joined.split("|") if w.strip()]
 
 
 def _compare(context: str, source: str, text: str, file: str, line: int) -> list[Problem]:

@@ -103,14 +103,19 @@ def misplaced_settings(d: Dialogue) -> Iterator[Finding]:
     for c in d.contacts.values():
         for found in _SETTING.finditer(c.note):
             yield _misplaced(found[1].strip(), "note", f"contact:{c.id}", "")
+    keys = "|".join(map(re.escape, d.system))
+    swallowed = re.compile(rf"^\s*((?:{keys}):\s+\S.*)$", re.M)  # the next system text
+    for key, text in d.system.items():
+        for found in swallowed.finditer(text):
+            yield _misplaced(found[1].strip(), f"system text '{key}'", f"system:{key}", "")
 
 
 def _misplaced(line: str, field: str, where: str, node: str) -> Finding:
     key = line.split(":")[0]
     msg = (
         f"the {field} contains '{line}', which looks like a setting: it is indented further "
-        f"than '{field}:', so it became part of the {field}. Indent '{key}:' exactly as far "
-        f"as '{field}:' (or, if it is meant as text, write it without the colon)"
+        f"than the setting above it, so it became part of the text. Indent '{key}:' exactly "
+        "as far as the setting above it (or, if it is meant as text, write it without the colon)"
     )
     return Finding("error", "misplaced_setting", msg, where, node)
 
