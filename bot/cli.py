@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import datetime as dt
 import json
 import logging
@@ -11,6 +10,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from bot import cli_parser
 from bot.app import App, build
 from bot.config import Settings
 from bot.content import roundtrip
@@ -19,14 +19,12 @@ from bot.content.loader import load
 from bot.content.prepared import ContentError
 from bot.content.problems import errors
 from bot.figures import service
-from bot.figures.names import REGIONS
-from bot.figures.report import FORMATS
 from bot.figures.weeks import parse_range
 from bot.graph import dot, mermaid
-from bot.transports.console import Console
+from bot.transports.console import HOW_TO_QUIT, Console, prompt_lines, run_in_terminal
 
 HOW_TO_CONNECT = (
-    "(Local chat in the terminal. To connect the bot, set TELEGRAM_TOKEN for Telegram, or "
+    "(vrede: to connect the bot, set TELEGRAM_TOKEN for Telegram, or "
     "MATRIX_HOMESERVER with MATRIX_USER and MATRIX_PASSWORD for Matrix; see README.md.)"
 )
 
@@ -58,6 +56,7 @@ def cmd_danger(args: argparse.Namespace, settings: Settings) -> int:
     loaded = load(settings.dialogues)
     if errors(loaded.problems):
         raise ContentError(loaded.problems)
+    args.lang = _one_of("--lang", args.lang, sorted(loaded.lexicons))
     detector = loaded.detector
     texts = list(args.text)
     if args.unlisted:  # the examples found only because they are listed
@@ -84,29 +83,33 @@ def cmd_danger(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     """The terminal chat."""
     app = build(settings, persistent=False, example_people=True)
+    d = app.engine.dialogue
+    codes = [*d.entry_codes, *(p.code for p in d.trusted.values() if p.code)]
+    lang = _one_of("--lang", args.lang, app.catalogs.languages)
+    code = _one_of("--start", args.start, codes)
     interactive = sys.stdin.isatty()
     if getattr(args, "hint", False) and interactive:
         print(HOW_TO_CONNECT)
+    if interactive:
+        print(HOW_TO_QUIT)
     console = Console(app.runner, echo=not interactive)
-    asyncio.run(console.run(_lines(interactive), args.lang, args.start))
+    lines = prompt_lines() if interactive else sys.stdin.read().splitlines()
+    run_in_terminal(console, lines, lang, code)
     return 0
 
 
-def _lines(interactive: bool) -> Sequence[str] | _Prompt:
-    return _Prompt() if interactive else sys.stdin.read().splitlines()
+class UsageError(Exception):
+    """A value on the command line that is not one of the valid ones."""
 
 
-class _Prompt:
-    """Lines typed at a prompt until end of input or Ctrl-C."""
-
-    def __iter__(self) -> _Prompt:
-        return self
-
-    def __next__(self) -> str:
-        try:
-            return input("\n> ")
-        except (EOFError, KeyboardInterrupt):
-            raise StopIteration from None
+def _one_of(option: str, value: str | None, valid: Sequence[str]) -> str | None:
+    """`value` as spelled in `valid`, compared case-insensitively; None stays None."""
+    if value is None:
+        return None
+    found = {v.lower(): v for v in valid}.get(value.lower())
+    if found is None:
+        raise UsageError(f"unknown {option} '{value}'; valid: {', '.join(valid) or '(none)'}")
+    return found
 
 
 def cmd_graph(args: argparse.Namespace, settings: Settings) -> int:
@@ -200,66 +203,59 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+HANDLERS = {
+    "check": cmd_check,
+    "danger": cmd_danger,
+    "chat": cmd_chat,
+    "graph": cmd_graph,
+    "i18n": cmd_i18n,
+    "run": cmd_run,
+    "telegram": cmd_telegram,
+    "matrix": cmd_matrix,
+    "report": cmd_report,
+    "status": cmd_status,
+}
+
+
 def parser() -> argparse.ArgumentParser:
-    """The argument parser."""
-    p = argparse.ArgumentParser(prog="vrede", description="Huiselijke Vrede chatbot")
-    sub = p.add_subparsers(dest="command", required=True)
-    c = sub.add_parser("check", help="check dialogues, danger words and translations")
-    c.add_argument("--format", choices=["text", "json"], default="text")
-    c.set_defaults(func=cmd_check)
-    c = sub.add_parser("danger", help="show what a line triggers in the danger words")
-    c.add_argument("text", nargs="*", help="one or more lines, each in quotes")
-    c.add_argument(
-        "--unlisted",
-        action="store_true",
-        help="also list the examples that are recognised only because they are listed",
-    )
-    c.add_argument("--lang", default="nl", help="the conversation's language (breaks ties)")
-    c.set_defaults(func=cmd_danger)
-    c = sub.add_parser("chat", help="talk to the bot in the terminal")
-    c.add_argument("--lang", help="language code, e.g. en or tr")
-    c.add_argument("--start", metavar="CODE", help="entry code, as from a deep link")
-    c.set_defaults(func=cmd_chat)
-    c = sub.add_parser("graph", help="print the conversation as a diagram")
-    c.add_argument("--format", choices=["mermaid", "dot"], default="mermaid")
-    c.set_defaults(func=cmd_graph)
-    c = sub.add_parser("i18n", help="translation round trip")
-    c.add_argument("step", choices=["extract", "update", "compile"])
-    c.set_defaults(func=cmd_i18n)
-    c = sub.add_parser("run", help="run on Telegram, Matrix or the terminal, by configuration")
-    c.set_defaults(func=cmd_run)
-    c = sub.add_parser("telegram", help="run on Telegram (TELEGRAM_TOKEN), or publish its menu")
-    c.add_argument("action", nargs="?", choices=["run", "setup"], default="run")
-    c.add_argument("--webhook", metavar="URL", help="receive updates by webhook instead of polling")
-    c.add_argument(
-        "--listen", metavar="HOST:PORT", help="where the webhook listens (default 127.0.0.1:8080)"
-    )
-    c.set_defaults(func=cmd_telegram)
-    c = sub.add_parser("matrix", help="run on Matrix (MATRIX_HOMESERVER, MATRIX_USER, ...)")
-    c.set_defaults(func=cmd_matrix)
-    c = sub.add_parser("report", help="weekly figures for the municipality, protected")
-    c.add_argument("--weeks", required=True, metavar="2026-W40..2026-W48")
-    c.add_argument("--format", choices=FORMATS, default="html")
-    c.add_argument("--region", choices=REGIONS, help="one region (default: all together)")
-    c.add_argument("--out", metavar="FILE", help="write to FILE instead of the terminal")
-    c.set_defaults(func=cmd_report)
-    c = sub.add_parser("status", help="live figures of a running bot, or this week's so far")
-    c.set_defaults(func=cmd_status)
-    return p
+    """The argument parser (cli_parser.py), wired to the commands here."""
+    return cli_parser.parser(HANDLERS)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the `vrede` command."""
+    """Entry point of the `vrede` command: never a traceback for a closed pipe or Ctrl-C."""
+    try:
+        code = _main(argv)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
+        return code
+    except BrokenPipeError:
+        # `vrede check --format json | head -1`: the reader has gone. Say nothing more, and
+        # keep the interpreter's own flush at exit from failing again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # as a program stopped by SIGPIPE
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return 130  # as a program stopped by Ctrl-C
+
+
+def _main(argv: Sequence[str] | None) -> int:
     # Every file the bot creates (the database and its -wal and -shm files, the secret, the
     # Matrix keys, the compiled cache) is readable by this user only, also after a crash.
     os.umask(0o077)
-    args = parser().parse_args(argv)
+    cli = parser()
+    args = cli.parse_args(argv)
+    if args.command is None:
+        cli.print_help()
+        return 0
     settings = Settings.from_env()
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     try:
         return int(args.func(args, settings))
+    except UsageError as exc:
+        print(f"vrede {args.command}: {exc}", file=sys.stderr)
+        return 2
     except ContentError as exc:
         for p in exc.problems:
             print(p, file=sys.stderr)

@@ -71,12 +71,26 @@ def test_piped_chat_prints_the_whole_conversation() -> None:
     assert "> 1" in out and "> hij heeft een mes" in out
     assert out.count("Nu in gevaar? Bel 112.") >= 5
     assert "1. Vertel meer" in out
-    assert "(the conversation is erased)" in out
+    assert "(vrede: the conversation is erased)" in out  # the terminal's own line, marked
 
 
 def test_chat_in_english_with_an_entry_code() -> None:
     out = vrede("chat", "--lang", "en", "--start", "campagne", stdin="").stdout
     assert "In danger right now? Call 112." in out
+    same = vrede("chat", "--lang", "EN", "--start", "Campagne", stdin="").stdout
+    assert same == out  # codes compare case-insensitively
+
+
+def test_unknown_lang_or_start_is_an_error_listing_the_valid_ones() -> None:
+    result = vrede("chat", "--lang", "xx", stdin="")
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.strip() == (
+        "vrede chat: unknown --lang 'xx'; valid: nl, en, tr, ar, pl, uk, ti, fa"
+    )
+    result = vrede("chat", "--start", "nope", stdin="")
+    assert result.returncode == 2 and "unknown --start 'nope'; valid: campagne" in result.stderr
+    result = vrede("danger", "--lang", "xx", "hallo")
+    assert result.returncode == 2 and "valid: ar, en, fa, nl" in result.stderr
 
 
 def test_run_without_tokens_falls_back_to_the_terminal() -> None:

@@ -146,6 +146,9 @@ def _collect(
             problems.append(Problem("error", "bad_value", str(exc), src.file, line, ident))
             continue
         origins[f"{kind}:{ident}"] = Origin(src.file, line)
+        for field in ("text", "last_verified"):  # where those checks point
+            if isinstance(raw, dict) and field in raw:
+                origins[f"{field}:{ident}"] = Origin(src.file, src.line((section, ident, field)))
         for n, opt in enumerate(raw.get("options", []) if kind == "node" else []):
             origins[f"option:{ident}.{opt['id']}"] = Origin(
                 src.file, src.line((section, ident, "options", n))

@@ -10,6 +10,7 @@ from typing import Any
 
 import jsonschema
 
+from bot.content import explain
 from bot.content.build import build
 from bot.content.problems import Problem, errors
 from bot.engine.model import (
@@ -105,17 +106,6 @@ def _schema_problems(src: Source, validator: jsonschema.Draft202012Validator) ->
     for err in sorted(validator.iter_errors(src.data), key=lambda e: list(map(str, e.path))):
         path = tuple(err.absolute_path)
         node = str(path[1]) if len(path) > 1 and path[0] == "nodes" else ""
-        where = "/".join(map(str, path)) or "(top)"
-        msg = f"{where}: {_schema_message(err)}"
+        msg = f"{explain.where(src.data, path)}: {explain.message(err)}"
         out.append(Problem("error", "schema", msg, src.file, src.line(path), node))
     return out
-
-
-def _schema_message(err: jsonschema.ValidationError) -> str:
-    if err.validator == "oneOf" and "goto" in str(err.schema):
-        return "an option needs either 'goto' or 'action' (not both)"
-    if err.validator == "type" and isinstance(err.instance, bool):
-        return f"{err.instance} is read as yes/no: put the value in quotes"
-    if err.validator == "pattern":
-        return f"{err.instance!r} has the wrong form"
-    return err.message

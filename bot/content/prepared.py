@@ -32,6 +32,7 @@ from bot.engine.model import Dialogue
 from bot.engine.safety import Detector
 from bot.engine.understand import Understanding
 from bot.i18n.catalogs import Catalogs
+from bot.i18n.extract import wanted
 
 log = logging.getLogger(__name__)
 CODE = Path(__file__).resolve().parent.parent  # the bot package: its code is part of the key
@@ -79,7 +80,9 @@ def prepare(
         if cached is not None:
             return cached
     loaded = load(dialogues, trusted)
-    catalogs = Catalogs.load(locales)
+    catalogs = Catalogs.load(locales, wanted(loaded.sources), dialogues / "danger")
+    for code, why in catalogs.left_out.items():
+        log.warning("language '%s' is not offered: %s (run 'vrede check')", code, why)
     problems = startup_errors(loaded, catalogs, today)
     if problems or loaded.dialogue is None:
         raise ContentError(problems)

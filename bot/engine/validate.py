@@ -12,6 +12,14 @@ from bot.engine.reach import situation_findings
 from bot.engine.safety import Detector, Lexicon
 from bot.engine.text import placeholders
 from bot.engine.translate import Translator
+from bot.engine.validate_facts import (
+    dead_routes,
+    future_checks,
+    misplaced_settings,
+    placeholder_findings,
+    typed_number_findings,
+    unused_contacts,
+)
 from bot.engine.validate_graph import dead_ends, help_distance, unreachable_nodes
 from bot.engine.validate_text import (
     MAX_LABEL,
@@ -77,7 +85,7 @@ def validate(
 ) -> list[Finding]:
     """All findings for a dialogue, errors and warnings (`detector`: one already built)."""
     detector = detector if detector is not None else Detector(lexicons)
-    out = [*_settings(d), *_links(d), *_notes(d), *_regions(d), *_people(d, tr)]
+    out = [*_settings(d), *_links(d), *_regions(d), *_people(d, tr), *_slips(d, today)]
     if any(f.severity == "error" for f in out):
         return out  # the graph checks below assume every link resolves
     out += [*unreachable_nodes(d), *dead_ends(d), *help_distance(d), *label_findings(d, detector)]
@@ -91,6 +99,15 @@ def validate(
         *readability_findings(d),
     ]
     return out
+
+
+def _slips(d: Dialogue, today: dt.date) -> Iterator[Finding]:
+    yield from placeholder_findings(d)
+    yield from typed_number_findings(d)
+    yield from misplaced_settings(d)
+    yield from unused_contacts(d)
+    yield from future_checks(d, today)
+    yield from dead_routes(d)
 
 
 def _settings(d: Dialogue) -> Iterator[Finding]:
@@ -133,13 +150,7 @@ def _settings(d: Dialogue) -> Iterator[Finding]:
             yield Finding("error", "missing_command", f"global command '{name}' is not defined")
 
 
-def _known_placeholders(d: Dialogue) -> set[str]:
-    """Placeholders a text may use: {emergency} and {<contact>.name|phone|url}."""
-    return {f"{c}.{f}" for c in d.contacts for f in ("name", "phone", "url")} | {"emergency"}
-
-
 def _links(d: Dialogue) -> Iterator[Finding]:
-    known = _known_placeholders(d)
     for node in d.nodes.values():
         for opt in node.options:
             if opt.goto is not None and opt.goto not in d.nodes:
@@ -160,26 +171,6 @@ def _links(d: Dialogue) -> Iterator[Finding]:
                     f"node:{node.id}",
                     node.id,
                 )
-        for name in placeholders(node.text) - known:
-            yield Finding(
-                "error",
-                "placeholder",
-                f"unknown placeholder {{{name}}}",
-                f"node:{node.id}",
-                node.id,
-            )
-
-
-def _notes(d: Dialogue) -> Iterator[Finding]:
-    known = _known_placeholders(d)
-    for c in d.contacts.values():
-        for name in placeholders(c.note) - known:
-            yield Finding(
-                "error",
-                "placeholder",
-                f"contact '{c.id}': unknown placeholder {{{name}}}",
-                f"contact:{c.id}",
-            )
 
 
 def _regions(d: Dialogue) -> Iterator[Finding]:

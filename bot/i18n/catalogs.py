@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,10 @@ import yaml
 from babel import Locale, UnknownLocaleError, negotiate_locale
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import read_mo
-from babel.messages.pofile import read_po
+
+from bot.i18n.offered import Key, current, missing_parts, po_path, quiet_read_po, too_few
+
+__all__ = ["SOURCE", "Catalogs", "Entry", "Language", "entries", "po_path", "read_catalog"]
 
 SOURCE = "nl"
 ALIASES = {"prs": "fa", "fa_af": "fa", "nb": "no"}  # Babel has no Dari (prs) locale: use Farsi
@@ -39,25 +43,18 @@ class Language:
     aliases: tuple[str, ...] = ()  # other words for it, from languages.yaml
 
 
-def po_path(locales: Path, lang: str) -> Path:
-    """locales/<lang>/LC_MESSAGES/messages.po"""
-    return locales / lang / "LC_MESSAGES" / "messages.po"
-
-
 def read_catalog(path: Path) -> Catalog:
     """Read a .po file, or its compiled .mo when that is at least as new."""
     mo = path.with_suffix(".mo")
     if mo.exists() and mo.stat().st_mtime >= path.stat().st_mtime:
         with mo.open("rb") as fh:
             return read_mo(fh)
-    with path.open("rb") as fh:
-        return read_po(fh, abort_invalid=False)
+    return quiet_read_po(path)
 
 
 def entries(path: Path) -> dict[tuple[str, str], Entry]:
     """All entries of a .po file keyed by (msgctxt, msgid), fuzzy ones included."""
-    with path.open("rb") as fh:
-        catalog = read_po(fh, abort_invalid=False)
+    catalog = quiet_read_po(path)
     out = {}
     for msg in catalog:
         if msg.id and isinstance(msg.id, str) and isinstance(msg.string, str):
@@ -99,14 +96,31 @@ def _known(code: str) -> bool:
 class Catalogs:
     """Translations for every language, keyed per session language (never process-wide)."""
 
-    def __init__(self, languages: list[Language], texts: dict[str, dict[tuple[str, str], str]]):
-        self._langs = {lang.code: lang for lang in languages}
+    def __init__(
+        self,
+        languages: list[Language],
+        texts: dict[str, dict[tuple[str, str], str]],
+        left_out: dict[str, str] | None = None,
+    ):
+        self.left_out = dict(left_out or {})  # code -> why it is not offered (offered.py)
+        self._langs = {lang.code: lang for lang in languages if lang.code not in self.left_out}
+        self._listed = tuple(lang.code for lang in languages)
         self._texts = texts
         self._others: dict[str, str] = {}
 
     @classmethod
-    def load(cls, locales: Path) -> Catalogs:
-        """Read locales/languages.yaml and each language's catalog (fuzzy entries skipped)."""
+    def load(
+        cls,
+        locales: Path,
+        wanted: Collection[Key] | None = None,
+        danger: Path | None = None,
+    ) -> Catalogs:
+        """Read locales/languages.yaml and each language's catalog (fuzzy entries skipped).
+
+        Incomplete languages are left out (offered.py): always one whose catalog is missing
+        or has syntax errors; one without `danger/<code>.yaml` when `danger` is given; one
+        with too few current translations of `wanted` (the dialogue's texts) when given.
+        """
         spec = yaml.safe_load((locales / "languages.yaml").read_text(encoding="utf-8")) or {}
         languages = [
             replace(describe(item["code"], item.get("review")), aliases=tuple(item.get("aka", ())))
@@ -115,13 +129,21 @@ class Catalogs:
         if not any(lang.code == SOURCE for lang in languages):
             languages.insert(0, describe(SOURCE, None))
         texts: dict[str, dict[tuple[str, str], str]] = {}
+        left_out: dict[str, str] = {}
         for lang in languages:
+            if lang.code == SOURCE:
+                continue
             path = po_path(locales, lang.code)
-            if lang.code == SOURCE or not path.exists():
+            readable, why = missing_parts(locales, lang.code, danger)
+            catalog = read_catalog(path) if readable else None
+            if catalog is not None and wanted is not None:
+                why += filter(None, [too_few(current(catalog), wanted)])
+            if why or catalog is None:
+                left_out[lang.code] = "; ".join(why)
                 continue
             texts[lang.code] = {
                 (m.context or "", m.id): m.string
-                for m in read_catalog(path)
+                for m in catalog
                 if isinstance(m.id, str)
                 and isinstance(m.string, str)
                 and m.string
@@ -129,12 +151,17 @@ class Catalogs:
                 # Dutch list marks it fuzzy, but it was never a literal translation).
                 and (not m.fuzzy or (m.context or "").startswith("intent."))
             }
-        return cls(languages, texts)
+        return cls(languages, texts, left_out)
 
     @property
     def languages(self) -> tuple[str, ...]:
         """Offered language codes, source first."""
         return tuple(self._langs)
+
+    @property
+    def listed(self) -> tuple[str, ...]:
+        """Every language in languages.yaml, offered or not (for the checks)."""
+        return self._listed
 
     def language(self, code: str) -> Language:
         """The facts about one language."""

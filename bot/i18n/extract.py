@@ -89,3 +89,8 @@ def extract_yaml(
         return
     for msg in messages(src):
         yield msg.line, "pgettext", (msg.context, msg.text), [msg.comment] if msg.comment else []
+
+
+def wanted(sources: list[Source]) -> set[tuple[str, str]]:
+    """(msgctxt, msgid) of every text the dialogue asks translators for."""
+    return {(m.context, m.text) for src in sources for m in messages(src)}

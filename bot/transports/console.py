@@ -1,9 +1,15 @@
-"""The terminal chat: numbered options, answers by number or words; works with piped input."""
+"""The terminal chat: numbered options, answers by number or words; works with piped input.
+
+Lines the terminal itself adds (how to quit, "the conversation is erased", a handoff) are not
+the bot's words: they are in English, in parentheses and start with "vrede:", so nobody takes
+them for what a resident would see.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import TextIO
 
 from bot.engine import inputs as i
@@ -12,6 +18,7 @@ from bot.engine.replies import Erase, Handoff, Message, Reply
 from bot.runner import Runner
 
 PLATFORM = "console"
+HOW_TO_QUIT = "(vrede: a chat in the terminal. Type a number or words; Ctrl-C or Ctrl-D quits.)"
 
 
 def render(msg: Message) -> str:
@@ -36,9 +43,9 @@ class Console:
             elif isinstance(reply, Erase):
                 if not self.echo:
                     self.out.write("\x1b[2J\x1b[H")  # clear the screen, as a real erase would
-                self.out.write("\n(the conversation is erased)\n")
+                self.out.write("\n(vrede: the conversation is erased)\n")
             elif isinstance(reply, Handoff):
-                self.out.write(f"\n(handoff: {reply.target})\n")
+                self.out.write(f"\n(vrede: handoff to {reply.target})\n")
         self.out.flush()
 
     async def run(self, lines: Iterable[str], lang: str | None, code: str | None) -> None:
@@ -52,3 +59,28 @@ class Console:
         if self.echo:
             self.out.write(f"\n> {line.rstrip()}\n")
         await self.runner.handle(PLATFORM, "local", i.Text(line), self.deliver, numbered=True)
+
+
+def prompt_lines(prompt: str = "\n> ") -> Iterator[str]:
+    """Lines typed at a prompt until end of input (Ctrl-D) or Ctrl-C."""
+    while True:
+        try:
+            yield input(prompt)
+        except (EOFError, KeyboardInterrupt):
+            return
+
+
+def run_in_terminal(
+    console: Console, lines: Iterable[str], lang: str | None, code: str | None
+) -> None:
+    """The whole chat. Lines are read outside the event loop, so that the first Ctrl-C stops
+    at once (inside asyncio.run, the first one only cancels, at the next await)."""
+    with asyncio.Runner() as loop:
+        try:
+            loop.run(console.run((), lang, code))
+            for line in lines:
+                loop.run(console.answer(line))
+        except KeyboardInterrupt:
+            pass
+    console.out.write("\n")
+    console.out.flush()

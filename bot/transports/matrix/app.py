@@ -8,14 +8,16 @@ import contextlib
 import logging
 import signal
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+import aiohttp
 from nio import AsyncClient
 
 from bot.transports import logs
 from bot.transports.matrix.bot import MatrixBot
 from bot.transports.matrix.connect import LoginFailed, MatrixConfig, log_in, new_client
+from bot.transports.retry import StartFailed, connect
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -58,15 +60,31 @@ class Running:
 
 
 async def start(app: App, cfg: MatrixConfig) -> Running:
-    """Log in (or restore the login) and start syncing."""
+    """Log in (or restore the login) and start syncing. An unreachable homeserver is retried
+    with backoff (logged once), then StartFailed; refused credentials raise LoginFailed."""
     client = new_client(cfg)
     try:
-        await log_in(client, cfg)
+        what = f"the Matrix homeserver {cfg.homeserver}"
+        await connect(lambda: _log_in_once(client, cfg), _transient, what)
     except BaseException:
         await client.close()
         raise
     bot = MatrixBot(client, app.runner, app.catalogs, app.stores.sync, app.stores.updates, cfg)
     return Running(bot, client, asyncio.ensure_future(bot.run()))
+
+
+async def _log_in_once(client: AsyncClient, cfg: MatrixConfig) -> None:
+    """One try: nio itself would retry a connection error forever, and say nothing."""
+    patient = client.config
+    client.config = replace(patient, max_timeouts=0)
+    try:
+        await log_in(client, cfg)
+    finally:
+        client.config = patient  # the sync loop keeps retrying, as it should
+
+
+def _transient(exc: BaseException) -> bool:
+    return isinstance(exc, aiohttp.ClientConnectionError | TimeoutError)
 
 
 async def serve(app: App, cfg: MatrixConfig) -> None:
@@ -90,7 +108,10 @@ def run_main(app: App, args: argparse.Namespace) -> int:
     logs.install()
     try:
         asyncio.run(serve(app, config_for(app)))
-    except LoginFailed as exc:
+    except (LoginFailed, StartFailed) as exc:
         print(f"vrede matrix: {exc}", file=sys.stderr)
+        return 2
+    except aiohttp.ClientError as exc:  # e.g. an address that is not a URL
+        print(f"vrede matrix: MATRIX_HOMESERVER cannot be used ({exc})", file=sys.stderr)
         return 2
     return 0

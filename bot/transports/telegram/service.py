@@ -19,7 +19,7 @@ from bot.runner import Runner
 from bot.store.base import Stores
 from bot.transports import logs
 from bot.transports.outbox import Limits, Outbox
-from bot.transports.retry import backoff
+from bot.transports.retry import backoff, connect
 from bot.transports.telegram.adapter import Adapter
 from bot.transports.telegram.intake import Intake
 from bot.transports.telegram.receive import Poller, Webhook
@@ -41,6 +41,11 @@ def retry_delay(exc: BaseException, attempt: int) -> float | None:
     if isinstance(exc, NetworkError):  # 5xx, timeouts, connection errors
         return backoff(attempt + 1)
     return None
+
+
+def transient_at_start(exc: BaseException) -> bool:
+    """A network error or timeout at start; not a refused token or request."""
+    return isinstance(exc, NetworkError) and not isinstance(exc, BadRequest)
 
 
 def _retry_after(exc: RetryAfter) -> float:
@@ -126,8 +131,13 @@ class TelegramBot:
         log.error("handling an update failed: %s", type(context.error).__name__)
 
     async def start(self) -> None:
-        """Connect (getMe), then receive updates."""
-        await self.app.initialize()
+        """Connect (getMe; network errors retried, a refused token raises InvalidToken), then
+        receive updates."""
+        try:
+            await connect(self.app.initialize, transient_at_start, "the Telegram Bot API")
+        except BaseException:
+            await self.app.bot.shutdown()  # the HTTP connections opened for getMe
+            raise
         await self.app.start()
         await self.receiver.start()
         self._maintenance = asyncio.create_task(self._maintain())
