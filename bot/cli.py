@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from bot.app import App, build
+from bot.cli_content import add_commands, running
 from bot.config import Settings
 from bot.content import roundtrip
 from bot.content.check import check
@@ -22,7 +23,6 @@ from bot.figures import service
 from bot.figures.names import REGIONS
 from bot.figures.report import FORMATS
 from bot.figures.weeks import parse_range
-from bot.graph import dot, mermaid
 from bot.transports.console import Console
 
 HOW_TO_CONNECT = (
@@ -88,7 +88,8 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     if getattr(args, "hint", False) and interactive:
         print(HOW_TO_CONNECT)
     console = Console(app.runner, echo=not interactive)
-    asyncio.run(console.run(_lines(interactive), args.lang, args.start))
+    with running(app, pid_file=False):  # edits show up in the next answer
+        asyncio.run(console.run(_lines(interactive), args.lang, args.start))
     return 0
 
 
@@ -107,15 +108,6 @@ class _Prompt:
             return input("\n> ")
         except (EOFError, KeyboardInterrupt):
             raise StopIteration from None
-
-
-def cmd_graph(args: argparse.Namespace, settings: Settings) -> int:
-    """Print the dialogue as Mermaid or dot."""
-    loaded = load(settings.dialogues)
-    if loaded.dialogue is None:
-        raise ContentError(errors(loaded.problems))
-    print(dot(loaded.dialogue) if args.format == "dot" else mermaid(loaded.dialogue), end="")
-    return 0
 
 
 def cmd_i18n(args: argparse.Namespace, settings: Settings) -> int:
@@ -145,14 +137,19 @@ def cmd_telegram(args: argparse.Namespace, settings: Settings) -> int:
     """Run on Telegram (imported here so the terminal chat never loads the Telegram library)."""
     from bot.transports.telegram import main as telegram_main  # type: ignore[attr-defined,unused-ignore]
 
-    return int(telegram_main(_serving(build(settings)), args))
+    app = _serving(build(settings))
+    if getattr(args, "action", "run") == "setup":
+        return int(telegram_main(app, args))
+    with running(app):
+        return int(telegram_main(app, args))
 
 
 def cmd_matrix(args: argparse.Namespace, settings: Settings) -> int:
     """Run on Matrix (imported here so the terminal chat never loads matrix-nio)."""
     from bot.transports.matrix import main as matrix_main  # type: ignore[import-not-found,unused-ignore]
 
-    return int(matrix_main(_serving(build(settings)), args))
+    with running(_serving(build(settings))) as app:
+        return int(matrix_main(app, args))
 
 
 def _serving(app: App) -> App:
@@ -220,9 +217,7 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--lang", help="language code, e.g. en or tr")
     c.add_argument("--start", metavar="CODE", help="entry code, as from a deep link")
     c.set_defaults(func=cmd_chat)
-    c = sub.add_parser("graph", help="print the conversation as a diagram")
-    c.add_argument("--format", choices=["mermaid", "dot"], default="mermaid")
-    c.set_defaults(func=cmd_graph)
+    add_commands(sub)  # graph, reload
     c = sub.add_parser("i18n", help="translation round trip")
     c.add_argument("step", choices=["extract", "update", "compile"])
     c.set_defaults(func=cmd_i18n)
