@@ -35,10 +35,10 @@ class Missing:
     file: str
     line: int
 
-    def __str__(self) -> str:
+    def __str__(self) -> str:  # as `vrede check` writes it
         return (
-            f"{self.file}:{self.line}: [missing_node] option '{self.option}' of node "
-            f"'{self.node}' goes to '{self.target}', which does not exist"
+            f"{self.file}:{self.line}: [{self.node}] error: option '{self.option}' goes to "
+            f"missing node '{self.target}' (missing_node)"
         )
 
 
