@@ -1,4 +1,4 @@
-"""The one wiring module: settings in, a ready bot out (engine, catalogs, store, runner).
+"""The one wiring module: settings in, a ready bot out (content, store, runner, reloader).
 
 Transports receive an `App` and never pick or open a store themselves; the command line
 (`cli.py`) parses arguments and calls `build`. Nothing here imports a transport.
@@ -12,9 +12,10 @@ from dataclasses import dataclass
 
 from bot.config import Settings
 from bot.content.check import trusted_file
+from bot.content.live import Content, Reloader, Sources
 from bot.content.prepared import prepare
 from bot.engine.engine import Engine
-from bot.i18n.catalogs import Catalogs
+from bot.i18n.catalogs import SOURCE, Catalogs
 from bot.metrics import Metrics
 from bot.runner import Runner
 from bot.store.base import Stores
@@ -24,13 +25,26 @@ from bot.store.wiring import open_stores
 
 @dataclass
 class App:
-    """The wired bot: engine, catalogs, store and runner."""
+    """The wired bot: the content answering now, the stores, the runner, and the reloader
+    that replaces the content when the files change (bot/live.py starts it)."""
 
     settings: Settings
-    engine: Engine
-    catalogs: Catalogs
+    content: Content
     stores: Stores
     runner: Runner
+    reloader: Reloader
+
+    @property
+    def engine(self) -> Engine:
+        """The engine answering now."""
+        return self.content.engine
+
+    @property
+    def catalogs(self) -> Catalogs:
+        """The catalogs answering now."""
+        tr = self.content.translator
+        assert isinstance(tr, Catalogs)
+        return tr
 
 
 def build(settings: Settings, persistent: bool = True, example_people: bool = False) -> App:
@@ -45,7 +59,7 @@ def build(settings: Settings, persistent: bool = True, example_people: bool = Fa
     prepared = prepare(
         settings.dialogues, settings.locales, trusted, dt.date.today(), settings.cache_dir
     )
-    engine, catalogs = prepared.engine(), prepared.catalogs
+    content = Content(prepared.engine())
     ttl = int(settings.ttl_hours * 3600)
     if persistent:
         secret = load_secret(settings.secret, settings.data_dir)
@@ -55,12 +69,21 @@ def build(settings: Settings, persistent: bool = True, example_people: bool = Fa
     else:  # the terminal chat: nothing on disk, a new secret each time
         keyer = Keyer(secrets.token_bytes(32))
     stores = open_stores(settings.data_dir if persistent else None, ttl)
+    metrics = Metrics()
+    # A phone's language is matched against the languages offered now (a reload may add one).
     runner = Runner(
-        engine,
+        content,
         stores.sessions,
         keyer,
-        catalogs.negotiate,
-        metrics=Metrics(),
+        lambda code: _negotiate(content, code),
+        metrics=metrics,
         figures=stores.figures,
     )
-    return App(settings, engine, catalogs, stores, runner)
+    sources = Sources(settings.dialogues, settings.locales, trusted, settings.cache_dir)
+    return App(settings, content, stores, runner, Reloader(content, sources, metrics))
+
+
+def _negotiate(content: Content, code: str | None) -> str:
+    """The best offered language for a client's code, among the languages offered now."""
+    tr = content.translator
+    return tr.negotiate(code) if isinstance(tr, Catalogs) else SOURCE

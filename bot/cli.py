@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from bot import cli_parser
 from bot.app import App, build
+from bot.cli_content import cmd_graph, cmd_reload, running
 from bot.config import Settings
 from bot.content import roundtrip
 from bot.content.check import check
@@ -20,7 +21,6 @@ from bot.content.prepared import ContentError
 from bot.content.problems import errors
 from bot.figures import service
 from bot.figures.weeks import parse_range
-from bot.graph import dot, mermaid
 from bot.transports.console import HOW_TO_QUIT, Console, prompt_lines, run_in_terminal
 
 HOW_TO_CONNECT = (
@@ -94,7 +94,8 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
         print(HOW_TO_QUIT)
     console = Console(app.runner, echo=not interactive)
     lines = prompt_lines() if interactive else sys.stdin.read().splitlines()
-    run_in_terminal(console, lines, lang, code)
+    with running(app, pid_file=False):  # edits show up in the next answer
+        run_in_terminal(console, lines, lang, code)
     return 0
 
 
@@ -110,15 +111,6 @@ def _one_of(option: str, value: str | None, valid: Sequence[str]) -> str | None:
     if found is None:
         raise UsageError(f"unknown {option} '{value}'; valid: {', '.join(valid) or '(none)'}")
     return found
-
-
-def cmd_graph(args: argparse.Namespace, settings: Settings) -> int:
-    """Print the dialogue as Mermaid or dot."""
-    loaded = load(settings.dialogues)
-    if loaded.dialogue is None:
-        raise ContentError(errors(loaded.problems))
-    print(dot(loaded.dialogue) if args.format == "dot" else mermaid(loaded.dialogue), end="")
-    return 0
 
 
 def cmd_i18n(args: argparse.Namespace, settings: Settings) -> int:
@@ -148,14 +140,19 @@ def cmd_telegram(args: argparse.Namespace, settings: Settings) -> int:
     """Run on Telegram (imported here so the terminal chat never loads the Telegram library)."""
     from bot.transports.telegram import main as telegram_main  # type: ignore[attr-defined,unused-ignore]
 
-    return int(telegram_main(_serving(build(settings)), args))
+    app = _serving(build(settings))
+    if getattr(args, "action", "run") == "setup":
+        return int(telegram_main(app, args))
+    with running(app):
+        return int(telegram_main(app, args))
 
 
 def cmd_matrix(args: argparse.Namespace, settings: Settings) -> int:
     """Run on Matrix (imported here so the terminal chat never loads matrix-nio)."""
     from bot.transports.matrix import main as matrix_main  # type: ignore[import-not-found,unused-ignore]
 
-    return int(matrix_main(_serving(build(settings)), args))
+    with running(_serving(build(settings))) as app:
+        return int(matrix_main(app, args))
 
 
 def _serving(app: App) -> App:
@@ -208,6 +205,7 @@ HANDLERS = {
     "danger": cmd_danger,
     "chat": cmd_chat,
     "graph": cmd_graph,
+    "reload": cmd_reload,
     "i18n": cmd_i18n,
     "run": cmd_run,
     "telegram": cmd_telegram,

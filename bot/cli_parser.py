@@ -11,6 +11,8 @@ from typing import Any
 from bot.figures.names import REGIONS
 from bot.figures.report import FORMATS
 
+GRAPH_FORMATS = ("mermaid", "md", "dot", "svg", "png")
+
 Handler = Callable[[argparse.Namespace, Any], int]
 
 ENVIRONMENT = (
@@ -84,8 +86,15 @@ def parser(handlers: Mapping[str, Handler]) -> argparse.ArgumentParser:
     c.add_argument("--start", metavar="CODE", help="entry code, as from a deep link")
     c = add("graph", "print the conversation as a diagram")
     c.add_argument(
-        "--format", choices=["mermaid", "dot"], default="mermaid", help="default: mermaid"
+        "--format",
+        choices=GRAPH_FORMATS,
+        default="mermaid",
+        help="mermaid (default), md (Mermaid in a Markdown block, with a legend), dot, "
+        "or svg/png (drawn by Graphviz, when installed)",
     )
+    c.add_argument("--focus", metavar="NODE", help="only this node and its neighbours")
+    c.add_argument("--out", metavar="FILE", help="write to FILE instead of the terminal")
+    add("reload", "check the content, then make the running bot load it (no restart)")
     c = add("i18n", "translation round trip")
     c.add_argument(
         "step",

@@ -44,6 +44,7 @@ class Settings:
     matrix_password: str | None
     matrix_access_token: str | None
     metrics_listen: str | None = None  # HOST:PORT of the Prometheus endpoint; None: off
+    watch: bool = True  # reload content when its files change (SIGHUP reloads either way)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
@@ -68,4 +69,5 @@ class Settings:
             matrix_password=env.get("MATRIX_PASSWORD") or None,
             matrix_access_token=env.get("MATRIX_ACCESS_TOKEN") or None,
             metrics_listen=env.get("VREDE_METRICS_LISTEN") or None,
+            watch=env.get("VREDE_WATCH", "on").lower() not in {"off", "0", "no", "false"},
         )

@@ -23,7 +23,8 @@ ALWAYS = (
     "updates_given_up",
     "outbox_rate_limited",
     "matrix_sync_errors",
-    "reloads",  # no reload exists yet: stays 0
+    "reloads",  # content versions swapped in while running (content/live.py)
+    "reload_failures",  # new versions refused (check errors) or failed to build
     "figures_errors",
 )
 RELAYS_ACTIVE = "relays_active"  # the trusted-person relay does not exist yet: 0

@@ -18,11 +18,13 @@ from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
 
+from bot.content.live import Content
 from bot.engine import inputs as i
 from bot.engine.engine import Engine, Turn
 from bot.engine.numbered import choices, pick
 from bot.engine.replies import Button, Message, Reply
 from bot.engine.session import Session
+from bot.engine.translate import Translator
 from bot.figures.record import Recorder
 from bot.locks import KeyedLocks
 from bot.metrics import Metrics
@@ -46,7 +48,7 @@ class Runner:
 
     def __init__(
         self,
-        engine: Engine,
+        engine: Engine | Content,
         store: SessionStore,
         keyer: Keyer,
         negotiate: Callable[[str | None], str],
@@ -54,16 +56,28 @@ class Runner:
         metrics: Metrics | None = None,
         figures: Figures | None = None,
     ) -> None:
-        self.engine, self.store, self.keyer = engine, store, keyer
+        # A reload may replace the content (content/live.py): a turn reads the engine once.
+        self.content = engine if isinstance(engine, Content) else Content(engine)
+        self.store, self.keyer = store, keyer
         self.negotiate, self.clock = negotiate, clock
         self.metrics = metrics or Metrics()
-        self.recorder = Recorder(figures, engine.dialogue, self.metrics, clock)
+        self.recorder = Recorder(figures, self.metrics, clock)
         self._locks = KeyedLocks()
         self._next_purge = 0
         # key -> (node, choices) of the last numbered message sent: what a number refers to.
         self._shown: OrderedDict[str, tuple[str, tuple[Button, ...]]] = OrderedDict()
 
     # ----------------------------------------------------------------- the port
+    @property
+    def engine(self) -> Engine:
+        """The engine answering now (a reload may replace it between turns)."""
+        return self.content.engine
+
+    @property
+    def translator(self) -> Translator:
+        """The catalogs answering now: offered languages and their names."""
+        return self.content.translator
+
     def key(self, platform: str, chat_id: str | int) -> str:
         """The opaque key of a conversation (for a transport's own traces: message ids)."""
         return self.keyer.key(platform, chat_id)
@@ -136,9 +150,12 @@ class Runner:
         async with self.conversation(key):
             if old:  # after a change of secret: the conversation moves to its new key
                 await _move(self.store, old[0], key, self.timestamp())
-            turn, loaded = await self._handle(key, inp, deliver, client_lang, numbered, guess)
+            engine = self.engine  # one version for the whole turn, also after a reload
+            turn, loaded = await self._handle(
+                engine, key, inp, deliver, client_lang, numbered, guess
+            )
         self.metrics.observe_reply(time.perf_counter() - began)
-        await self.recorder.turn(platform, loaded, turn)
+        await self.recorder.turn(platform, loaded, turn, engine.dialogue)
         return turn
 
     # ----------------------------------------------------------------- inside
@@ -148,6 +165,7 @@ class Runner:
 
     async def _handle(
         self,
+        engine: Engine,
         key: str,
         inp: i.Input,
         deliver: Deliver,
@@ -164,24 +182,24 @@ class Runner:
             known = session.lang if session else None
             inp = replace(inp, lang=self.negotiate(inp.lang or known or client_lang or guess))
         elif session is None and (client_lang or guess):
-            started = self.engine.start(i.Start(lang=self.negotiate(guess or client_lang)), now)
+            started = engine.start(i.Start(lang=self.negotiate(guess or client_lang)), now)
             session = started.session
-        elif session is not None and guess and guess != session.lang and self._greeted(session):
+        elif session is not None and guess and guess != session.lang and _greeted(engine, session):
             session = replace(session, lang=self.negotiate(guess))
         if numbered and isinstance(inp, i.Text) and session is not None:
-            node, shown = self._shown.get(key) or self._on_screen(session, now)
+            node, shown = self._shown.get(key) or _on_screen(engine, session, now)
             inp = pick(inp.text, shown, node)
         try:
-            turn = self.engine.handle(session, inp, now)
+            turn = engine.handle(session, inp, now)
         except Exception as exc:  # a bug must never leave a resident without the 112 line
             log.error("answering failed: %s", type(exc).__name__)
             self.metrics.inc("engine_errors")
             lang = session.lang if session else self.negotiate(client_lang or guess)
-            turn = Turn(session, (self.engine.fallback(lang),))
+            turn = Turn(session, (engine.fallback(lang),))
         _count(self.metrics, inp, turn)
         if numbered:
             self._remember(key, turn)
-        await self._deliver(deliver, turn, session, client_lang)
+        await self._deliver(engine, deliver, turn, session, client_lang)
         if turn.session is None:
             await self.store.delete(key)
         else:
@@ -189,7 +207,12 @@ class Runner:
         return turn, loaded
 
     async def _deliver(
-        self, deliver: Deliver, turn: Turn, session: Session | None, client_lang: str | None
+        self,
+        engine: Engine,
+        deliver: Deliver,
+        turn: Turn,
+        session: Session | None,
+        client_lang: str | None,
     ) -> None:
         """Deliver; when the transport fails to render or send, try once more with the short
         fallback line (it carries 112), then let the transport's own handling take over."""
@@ -201,21 +224,7 @@ class Runner:
             self.metrics.inc("delivery_errors")
             known = turn.session or session
             lang = known.lang if known is not None else self.negotiate(client_lang)
-            await deliver((self.engine.fallback(lang),))
-
-    def _greeted(self, session: Session) -> bool:
-        """A conversation that has shown its greeting and nothing else yet."""
-        entry = self.engine.dialogue.entry
-        return (
-            session.node == entry and session.screen is None and session.updated == session.started
-        )
-
-    def _on_screen(self, session: Session, now: dt.datetime) -> tuple[str, tuple[Button, ...]]:
-        """The choices on screen after a restart, rebuilt from the session."""
-        if session.screen is not None:
-            return session.node, ()  # the engine reads numbers on its own screens itself
-        msg = self.engine.show(session, now)
-        return msg.node, choices(msg)
+            await deliver((engine.fallback(lang),))
 
     def _remember(self, key: str, turn: Turn) -> None:
         """What a number refers to next: the choices of the last lasting message sent."""
@@ -234,6 +243,26 @@ class Runner:
         if ts >= self._next_purge:
             self._next_purge = ts + PURGE_EVERY
             self.metrics.inc("sessions_purged", await self.store.purge(ts))
+
+
+def _greeted(engine: Engine, session: Session) -> bool:
+    """A conversation that has shown its greeting and nothing else yet."""
+    entry = engine.dialogue.entry
+    return session.node == entry and session.screen is None and session.updated == session.started
+
+
+def _on_screen(
+    engine: Engine, session: Session, now: dt.datetime
+) -> tuple[str, tuple[Button, ...]]:
+    """The choices on screen after a restart, rebuilt from the session."""
+    if session.screen is not None:
+        return session.node, ()  # the engine reads numbers on its own screens itself
+    if session.node not in engine.dialogue.nodes:
+        # The node was removed by a reload: nothing to pick from; the engine starts the
+        # conversation over with a note (and the 112 line, as on every message).
+        return session.node, ()
+    msg = engine.show(session, now)
+    return msg.node, choices(msg)
 
 
 def _count(metrics: Metrics, inp: i.Input, turn: Turn) -> None:

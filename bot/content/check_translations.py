@@ -80,34 +80,32 @@ def _translations(
             out.append(Problem("warning", "untranslated", f"no catalog for '{lang}'", name))
             continue
         table = entries(path)
-        missing = fuzzy = 0
+        missing: list[str] = []
+        fuzzy: list[str] = []
         for _src, msg in texts:
             entry = table.get((msg.context, msg.text))
             if entry is None or not entry.text:
-                missing += 1
+                missing.append(msg.context)
                 continue
-            fuzzy += entry.fuzzy
+            if entry.fuzzy:
+                fuzzy.append(msg.context)
             out += _compare(msg.context, msg.text, entry.text, name, entry.line)
         out += _dead_routes(texts, table, name)
         if missing:
-            out.append(
-                Problem(
-                    "warning",
-                    "untranslated",
-                    f"'{lang}': {missing} of {len(texts)} texts not translated",
-                    name,
-                )
+            said = (
+                f"'{lang}': {len(missing)} of {len(texts)} texts not translated: {_names(missing)}"
             )
+            out.append(Problem("warning", "untranslated", said, name))
         if fuzzy:
-            out.append(
-                Problem(
-                    "warning",
-                    "fuzzy",
-                    f"'{lang}': {fuzzy} texts are stale (fuzzy) and not shown",
-                    name,
-                )
-            )
+            said = f"'{lang}': {len(fuzzy)} texts are stale (fuzzy) and not shown: {_names(fuzzy)}"
+            out.append(Problem("warning", "fuzzy", said, name))
     return out
+
+
+def _names(contexts: list[str], shown: int = 8) -> str:
+    """The texts by their context (node and field, as msgctxt in the catalog)."""
+    more = len(contexts) - shown
+    return ", ".join(contexts[:shown]) + (f" and {more} more" if more > 0 else "")
 
 
 def _dead_routes(

@@ -23,19 +23,26 @@ class Recorder:
     def __init__(
         self,
         figures: Figures | None,
-        dialogue: Dialogue,
         metrics: Metrics,
         clock: Callable[[], dt.datetime],
     ) -> None:
         self.figures, self.metrics, self.clock = figures, metrics, clock
-        self.counting = Counting(dialogue)
+        self._counting: tuple[Dialogue, Counting] | None = None
 
-    async def turn(self, platform: str, loaded: Session | None, turn: Turn) -> None:
+    def counting(self, dialogue: Dialogue) -> Counting:
+        """The counting for this dialogue, built again only when a reload replaced it."""
+        if self._counting is None or self._counting[0] is not dialogue:
+            self._counting = (dialogue, Counting(dialogue))
+        return self._counting[1]
+
+    async def turn(
+        self, platform: str, loaded: Session | None, turn: Turn, dialogue: Dialogue
+    ) -> None:
         """Record; a failure is counted and logged by its type only (no text, no id)."""
         if self.figures is None:
             return
         try:
-            counted = self.counting.turn(platform, loaded, turn)
+            counted = self.counting(dialogue).turn(platform, loaded, turn)
             if counted.names:
                 await self.figures.add(week_of(self.clock()), counted.region, counted.names)
         except Exception as exc:

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO, Any
 
+from bot.i18n.catalogs import entries, po_path
 from bot.yamlsrc import Source, YamlError, parse
+
+GUIDE = "en"  # the language whose translation is shown to every translator beside the Dutch
+# Word lists are each language's own words, not translations: no English rendering for them.
+OWN_WORDS = (".route.", ".words", ".examples")
 
 ROUTE_COMMENT = "Words that choose this option when typed. Keep the | between alternatives."
 INTENT_WORDS = (
@@ -76,19 +82,44 @@ def messages(src: Source) -> Iterator[Msg]:
             )
 
 
+English = Mapping[tuple[str, str], str]
+
+
+def english(locales: Path | None) -> dict[tuple[str, str], str]:
+    """The English translations that are done (not fuzzy), keyed by (msgctxt, msgid)."""
+    path = po_path(locales, GUIDE) if locales is not None else None
+    if path is None or not path.is_file():
+        return {}
+    return {key: e.text for key, e in entries(path).items() if e.text and not e.fuzzy}
+
+
+def notes(msg: Msg, guide: English) -> list[str]:
+    """The extracted comments of a text: the note for translators, then `en: ...`, the
+    English rendering, for translators who do not read Dutch."""
+    out = [msg.comment] if msg.comment else []
+    rendering = guide.get((msg.context, msg.text))
+    if rendering and not any(tag in msg.context for tag in OWN_WORDS):
+        out += [f"{GUIDE}: {line}" for line in rendering.splitlines() if line.strip()]
+    return out
+
+
 def extract_yaml(
     fileobj: IO[bytes],
     keywords: Mapping[str, Any],
     comment_tags: Collection[str],
     options: Mapping[str, Any],
 ) -> Iterator[tuple[int, str, tuple[str, str], list[str]]]:
-    """Babel extraction method: `pybabel extract -F babel.cfg`. Yields pgettext-style entries."""
+    """Babel extraction method: `pybabel extract -F babel.cfg`. Yields pgettext-style entries.
+
+    The option `locales` (babel.cfg: the catalogs' folder, from where pybabel runs) adds the
+    English rendering, as `vrede i18n extract` does."""
     try:
         src = parse(fileobj.read().decode("utf-8"), getattr(fileobj, "name", "<yaml>"))
     except YamlError:
         return
+    guide = english(Path(options["locales"])) if options.get("locales") else {}
     for msg in messages(src):
-        yield msg.line, "pgettext", (msg.context, msg.text), [msg.comment] if msg.comment else []
+        yield msg.line, "pgettext", (msg.context, msg.text), notes(msg, guide)
 
 
 def wanted(sources: list[Source]) -> set[tuple[str, str]]:

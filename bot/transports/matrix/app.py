@@ -69,7 +69,7 @@ async def start(app: App, cfg: MatrixConfig) -> Running:
     except BaseException:
         await client.close()
         raise
-    bot = MatrixBot(client, app.runner, app.catalogs, app.stores.sync, app.stores.updates, cfg)
+    bot = MatrixBot(client, app.runner, app.stores.sync, app.stores.updates, cfg)
     return Running(bot, client, asyncio.ensure_future(bot.run()))
 
 

@@ -24,7 +24,6 @@ from collections.abc import Awaitable, Callable
 import aiohttp
 from nio import AsyncClient, SyncResponse
 
-from bot.i18n.catalogs import Catalogs
 from bot.runner import Runner
 from bot.store.base import SyncState, UpdateLog
 from bot.transports.background import Background
@@ -46,19 +45,16 @@ class MatrixBot:
         self,
         client: AsyncClient,
         runner: Runner,
-        catalogs: Catalogs,
         state: SyncState,
         handled: UpdateLog,
         cfg: MatrixConfig,
     ) -> None:
-        self.client, self.runner, self.catalogs = client, runner, catalogs
+        self.client, self.runner = client, runner
         self.state, self.handled, self.cfg = state, handled, cfg
         self.hs = Homeserver(client, runner.metrics)
         self.later = Background(lambda exc: runner.metrics.inc("matrix_errors"))
-        self.talk = Conversations(
-            client, runner, catalogs, self.hs, state, handled, cfg, self.later
-        )
-        self.rooms = Rooms(client, runner, catalogs, self.hs, state, cfg, self.talk)
+        self.talk = Conversations(client, runner, self.hs, state, handled, cfg, self.later)
+        self.rooms = Rooms(client, runner, self.hs, state, cfg, self.talk)
         self.batches = 0  # handled sync batches, for tests that wait for the bot to settle
 
     # ------------------------------------------------------------------ the loop

@@ -14,7 +14,6 @@ from nio import AsyncClient, MegolmEvent, RoomMemberEvent
 from bot.engine import inputs as i
 from bot.engine.language import guess
 from bot.engine.replies import Erase, Handoff, Message, Reply
-from bot.i18n.catalogs import Catalogs
 from bot.runner import Deliver, Runner
 from bot.store.base import SyncState, UpdateLog
 from bot.transports.background import Background
@@ -43,14 +42,13 @@ class Conversations:
         self,
         client: AsyncClient,
         runner: Runner,
-        catalogs: Catalogs,
         hs: Homeserver,
         state: SyncState,
         handled: UpdateLog,
         cfg: MatrixConfig,
         later: Background,
     ) -> None:
-        self.client, self.runner, self.catalogs, self.hs = client, runner, catalogs, hs
+        self.client, self.runner, self.hs = client, runner, hs
         self.state, self.cfg, self.later = state, cfg, later
         self.inbox = Inbox(handled, runner.timestamp, runner.metrics, "matrix")
         self._parked: dict[str, Parked] = {}
@@ -111,7 +109,8 @@ class Conversations:
         if incoming.kind == "edit":
             return i.Edited(incoming.text), None
         text = incoming.text
-        hint = guess(text, self.catalogs.languages, self.catalogs.native_name)
+        tr = self.runner.translator  # the current catalogs: a reload may add a language
+        hint = guess(text, tr.languages, tr.native_name)
         code = entry_code(text, self.runner.entry_codes)
         return (i.Start(code) if code is not None else i.Text(text)), hint
 

@@ -11,7 +11,6 @@ from nio import AsyncClient, MegolmEvent
 
 from bot.engine import inputs as i
 from bot.engine.language import guess
-from bot.i18n.catalogs import Catalogs
 from bot.runner import Runner
 from bot.store.base import OwnRoom, SyncState
 from bot.transports.matrix.connect import MatrixConfig
@@ -29,13 +28,12 @@ class Rooms:
         self,
         client: AsyncClient,
         runner: Runner,
-        catalogs: Catalogs,
         hs: Homeserver,
         state: SyncState,
         cfg: MatrixConfig,
         talk: Conversations,
     ) -> None:
-        self.client, self.runner, self.catalogs, self.hs = client, runner, catalogs, hs
+        self.client, self.runner, self.hs = client, runner, hs
         self.state, self.cfg, self.talk = state, cfg, talk
         self.me = str(client.user_id)
         self._claimed: dict[str, float] = {}  # foreign room -> when it was handled
@@ -129,7 +127,8 @@ class Rooms:
     async def _adopt(self, room_id: str, resident: str, first: str) -> None:
         """Open a room of our own with the resident, greet there later, leave theirs."""
         code = entry_code(first, self.runner.entry_codes)
-        lang = None if code else guess(first, self.catalogs.languages, self.catalogs.native_name)
+        tr = self.runner.translator  # the current catalogs: a reload may add a language
+        lang = None if code else guess(first, tr.languages, tr.native_name)
         encrypted = bool(self.client.rooms[room_id].encrypted)
         new_room = await self.hs.create(resident, encrypted)
         if new_room is not None:
