@@ -27,6 +27,7 @@ ENVIRONMENT = (
     ("VREDE_CACHE_DIR", "compiled content cache; 'off' for none (default: ~/.cache/vrede)"),
     ("XDG_CACHE_HOME", "base of the default cache folder"),
     ("VREDE_METRICS_LISTEN", "HOST:PORT for the /metrics endpoint (default: off)"),
+    ("VREDE_WATCH", "off: do not reload changed content files by themselves (default: on)"),
     ("TELEGRAM_TOKEN", "the bot token from @BotFather: `vrede run` then runs on Telegram"),
     ("TELEGRAM_API_URL", "another Bot API server (default: https://api.telegram.org)"),
     ("MATRIX_HOMESERVER", "e.g. https://matrix.example.org: `vrede run` then runs on Matrix"),
