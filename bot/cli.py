@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import datetime as dt
 import json
 import logging
@@ -27,7 +28,8 @@ from bot.transports.console import Console
 
 HOW_TO_CONNECT = (
     "(Local chat in the terminal. To connect the bot, set TELEGRAM_TOKEN for Telegram, or "
-    "MATRIX_HOMESERVER with MATRIX_USER and MATRIX_PASSWORD for Matrix; see README.md.)"
+    "MATRIX_HOMESERVER with MATRIX_USER and MATRIX_PASSWORD for Matrix; for the web chat run "
+    "'vrede web' (or 'make web') and open http://127.0.0.1:8081/; see README.md.)"
 )
 
 
@@ -155,6 +157,14 @@ def cmd_matrix(args: argparse.Namespace, settings: Settings) -> int:
     return int(matrix_main(_serving(build(settings)), args))
 
 
+def cmd_web(args: argparse.Namespace, settings: Settings) -> int:
+    """Serve the web chat; its conversations are forgotten after VREDE_WEB_TTL_MINUTES idle."""
+    from bot.transports.web import main as web_main
+
+    ttl = dataclasses.replace(settings, ttl_hours=settings.web_ttl_minutes / 60)
+    return int(web_main(_serving(build(ttl)), args))
+
+
 def _serving(app: App) -> App:
     """Start the metrics endpoint when VREDE_METRICS_LISTEN asks for one."""
     if app.settings.metrics_listen:
@@ -226,7 +236,11 @@ def parser() -> argparse.ArgumentParser:
     c = sub.add_parser("i18n", help="translation round trip")
     c.add_argument("step", choices=["extract", "update", "compile"])
     c.set_defaults(func=cmd_i18n)
-    c = sub.add_parser("run", help="run on Telegram, Matrix or the terminal, by configuration")
+    c = sub.add_parser(
+        "run",
+        help="run on Telegram or Matrix when configured, else chat in the terminal "
+        "(the web chat: vrede web)",
+    )
     c.set_defaults(func=cmd_run)
     c = sub.add_parser("telegram", help="run on Telegram (TELEGRAM_TOKEN), or publish its menu")
     c.add_argument("action", nargs="?", choices=["run", "setup"], default="run")
@@ -237,6 +251,11 @@ def parser() -> argparse.ArgumentParser:
     c.set_defaults(func=cmd_telegram)
     c = sub.add_parser("matrix", help="run on Matrix (MATRIX_HOMESERVER, MATRIX_USER, ...)")
     c.set_defaults(func=cmd_matrix)
+    c = sub.add_parser("web", help="serve the web chat for a municipality's website")
+    c.add_argument(
+        "--listen", metavar="HOST:PORT", help="where it listens (default 127.0.0.1:8081)"
+    )
+    c.set_defaults(func=cmd_web)
     c = sub.add_parser("report", help="weekly figures for the municipality, protected")
     c.add_argument("--weeks", required=True, metavar="2026-W40..2026-W48")
     c.add_argument("--format", choices=FORMATS, default="html")
