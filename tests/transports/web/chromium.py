@@ -1,4 +1,4 @@
-"""Chromium and its driver from Debian, for the browser tests: installed by the test setup
+"""Chromium, its driver and an Ethiopic font from Debian, for the browser tests: installed by the test setup
 itself when missing (apt-get, as root), never downloaded from anywhere else. A failed install
 fails the tests loudly with the end of apt's log."""
 
@@ -14,7 +14,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[3]
 SERVICES = ROOT / ".test-services"
 LOG = SERVICES / "chromium-install.log"
-PACKAGES = ("chromium", "chromium-driver")
+# An Ethiopic font too, so that the Tigrinya screenshot shows letters, not empty boxes.
+PACKAGES = ("chromium", "chromium-driver", "fonts-sil-abyssinica")
+ETHIOPIC = Path("/usr/share/fonts/truetype/abyssinica")
 
 
 class ChromiumError(RuntimeError):
@@ -34,7 +36,7 @@ def _found() -> Chromium | None:
     driver = shutil.which("chromedriver") or (
         "/usr/bin/chromedriver" if os.path.exists("/usr/bin/chromedriver") else None
     )
-    return Chromium(binary, driver) if binary and driver else None
+    return Chromium(binary, driver) if binary and driver and ETHIOPIC.is_dir() else None
 
 
 def ensure() -> Chromium:

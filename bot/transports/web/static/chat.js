@@ -195,7 +195,8 @@
       var el = show(m);
       first = first || el;
     });
-    if (first) first.scrollIntoView({ block: "start" });
+    // A new answer starts at the top of the screen; the greeting leaves the page as it is.
+    if (first && first !== log.firstElementChild) first.scrollIntoView({ block: "start" });
     var next = log.querySelector(".choices .choice");
     if (fromButton) (next || field).focus();
   }
