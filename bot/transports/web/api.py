@@ -91,7 +91,10 @@ class Chats:
         if not self.limits.message(self.runner.key(PLATFORM, token)):
             return self._notice(lang, "web_busy", 429)
         inp = to_input(body)
-        urgent = isinstance(inp, i.Text) and self.runner.is_urgent(inp.text, lang)
+
+        def urgent() -> bool:
+            return isinstance(inp, i.Text) and self.runner.is_urgent(inp.text, lang)
+
         async with self.lanes.turn(urgent):
             return await self._turn(token, inp, lang)
 
@@ -120,14 +123,10 @@ class Chats:
             said_lang = shown[-1].lang if shown else lang
             shown, token = [self.runner.notice(said_lang, "web_erased")], new_token()
         now = shown[-1].lang if shown else self.runner.negotiate(lang)
-        return web.json_response(
-            {
-                "token": token,
-                "erased": erased,
-                "messages": [message(m) for m in shown],
-                "ui": self.pages.ui(now),
-            }
-        )
+        payload = {"token": token, "erased": erased, "messages": [message(m) for m in shown]}
+        if now != lang:  # the page's labels change with the conversation's language
+            payload["ui"] = self.pages.ui(now)
+        return web.json_response(payload)
 
     def _notice(self, lang: str | None, key: str, status: int) -> web.Response:
         """A line of the page's own, with the 112 line, as the API's answer."""

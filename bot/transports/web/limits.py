@@ -90,9 +90,10 @@ class Lanes:
         self._ordinary = asyncio.Semaphore(at_once)
 
     @contextlib.asynccontextmanager
-    async def turn(self, urgent: bool) -> AsyncIterator[None]:
-        """Hold a place for one turn (none needed when urgent)."""
-        if urgent:
+    async def turn(self, urgent: Callable[[], bool]) -> AsyncIterator[None]:
+        """Hold a place for one turn. `urgent` is asked only when turns are waiting (reading
+        a text for danger twice costs time): one that may mean danger goes ahead."""
+        if self._ordinary.locked() and urgent():
             yield
             return
         async with self._ordinary:
