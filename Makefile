@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check lint types bench clean
+.PHONY: run web test check lint types bench clean
 
 LOCK := requirements.lock
 LOCK_TOOL := .venv-lock
@@ -28,8 +28,12 @@ lock:
 	$(COMPILE) --extra test --build-deps-for editable -o $(LOCK) pyproject.toml
 	cd harness && $(COMPILE) -o synapse.lock synapse.in
 
+# With no tokens set, a chat in this terminal; `make web` serves the web chat instead.
 run: $(STAMP)
 	$(BIN)/vrede run
+
+web: $(STAMP)
+	$(BIN)/vrede web --listen 127.0.0.1:8081
 
 test: $(STAMP)
 	$(BIN)/pytest -q

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import json
 import logging
@@ -25,7 +26,8 @@ from bot.transports.console import HOW_TO_QUIT, Console, prompt_lines, run_in_te
 
 HOW_TO_CONNECT = (
     "(vrede: to connect the bot, set TELEGRAM_TOKEN for Telegram, or "
-    "MATRIX_HOMESERVER with MATRIX_USER and MATRIX_PASSWORD for Matrix; see README.md.)"
+    "MATRIX_HOMESERVER with MATRIX_USER and MATRIX_PASSWORD for Matrix; for the web chat run "
+    "'vrede web' (or 'make web') and open http://127.0.0.1:8081/; see README.md.)"
 )
 
 
@@ -155,6 +157,15 @@ def cmd_matrix(args: argparse.Namespace, settings: Settings) -> int:
         return int(matrix_main(app, args))
 
 
+def cmd_web(args: argparse.Namespace, settings: Settings) -> int:
+    """Serve the web chat; its conversations are forgotten after VREDE_WEB_TTL_MINUTES idle."""
+    from bot.transports.web import main as web_main
+
+    ttl = dataclasses.replace(settings, ttl_hours=settings.web_ttl_minutes / 60)
+    with running(_serving(build(ttl))) as app:
+        return int(web_main(app, args))
+
+
 def _serving(app: App) -> App:
     """Start the metrics endpoint when VREDE_METRICS_LISTEN asks for one."""
     if app.settings.metrics_listen:
@@ -211,6 +222,7 @@ HANDLERS = {
     "telegram": cmd_telegram,
     "matrix": cmd_matrix,
     "report": cmd_report,
+    "web": cmd_web,
     "status": cmd_status,
 }
 

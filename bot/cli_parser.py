@@ -28,6 +28,11 @@ ENVIRONMENT = (
     ("XDG_CACHE_HOME", "base of the default cache folder"),
     ("VREDE_METRICS_LISTEN", "HOST:PORT for the /metrics endpoint (default: off)"),
     ("VREDE_WATCH", "off: do not reload changed content files by themselves (default: on)"),
+    ("VREDE_WEB_TITLE", "the web chat's neutral page title (default: Informatie)"),
+    ("VREDE_WEB_FAVICON", "the web chat's icon file, .ico/.png/.svg (default: a plain icon)"),
+    ("VREDE_WEB_EXIT_URL", "where quick exit goes (default: a weather page)"),
+    ("VREDE_WEB_FRAME_ANCESTORS", "origins that may embed the web chat (default: none)"),
+    ("VREDE_WEB_TTL_MINUTES", "minutes an idle web conversation is kept (default: 30)"),
     ("TELEGRAM_TOKEN", "the bot token from @BotFather: `vrede run` then runs on Telegram"),
     ("TELEGRAM_API_URL", "another Bot API server (default: https://api.telegram.org)"),
     ("MATRIX_HOMESERVER", "e.g. https://matrix.example.org: `vrede run` then runs on Matrix"),
@@ -116,6 +121,10 @@ def parser(handlers: Mapping[str, Handler]) -> argparse.ArgumentParser:
         "--listen", metavar="HOST:PORT", help="where the webhook listens (default 127.0.0.1:8080)"
     )
     add("matrix", "run on Matrix (MATRIX_HOMESERVER, MATRIX_USER, ...)")
+    c = add("web", "serve the web chat for a municipality's website")
+    c.add_argument(
+        "--listen", metavar="HOST:PORT", help="where it listens (default 127.0.0.1:8081)"
+    )
     c = add("report", "weekly figures for the municipality, protected")
     c.add_argument(
         "--weeks", required=True, metavar="2026-W40..2026-W48", help="the weeks to report"

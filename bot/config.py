@@ -45,6 +45,12 @@ class Settings:
     matrix_access_token: str | None
     metrics_listen: str | None = None  # HOST:PORT of the Prometheus endpoint; None: off
     watch: bool = True  # reload content when its files change (SIGHUP reloads either way)
+    # The web chat (vrede web): what the municipality sets; README "The web chat".
+    web_title: str = "Informatie"  # the tab's title: neutral, chosen by the municipality
+    web_favicon: Path | None = None  # .ico, .png or .svg; None: a plain neutral icon
+    web_exit_url: str = "https://www.knmi.nl/nederland-nu/weer"  # where quick exit goes
+    web_frame_ancestors: str = ""  # origins that may embed the chat in a frame; "": none
+    web_ttl_minutes: float = 30.0  # an idle web conversation is forgotten after this
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
@@ -70,4 +76,9 @@ class Settings:
             matrix_access_token=env.get("MATRIX_ACCESS_TOKEN") or None,
             metrics_listen=env.get("VREDE_METRICS_LISTEN") or None,
             watch=env.get("VREDE_WATCH", "on").lower() not in {"off", "0", "no", "false"},
+            web_title=env.get("VREDE_WEB_TITLE") or "Informatie",
+            web_favicon=Path(env["VREDE_WEB_FAVICON"]) if env.get("VREDE_WEB_FAVICON") else None,
+            web_exit_url=env.get("VREDE_WEB_EXIT_URL") or "https://www.knmi.nl/nederland-nu/weer",
+            web_frame_ancestors=env.get("VREDE_WEB_FRAME_ANCESTORS", "").strip(),
+            web_ttl_minutes=float(env.get("VREDE_WEB_TTL_MINUTES", "30")),
         )

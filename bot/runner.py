@@ -101,6 +101,11 @@ class Runner:
         the engine's rendering: like every message it carries the acute-danger line."""
         return self.engine.notice(self.negotiate(lang), key)
 
+    def system_text(self, lang: str | None, key: str) -> str:
+        """A system text without the acute-danger line, for a transport's own labels (the web
+        page's buttons); anything shown as a message goes through `notice`."""
+        return self.engine.system_text(self.negotiate(lang), key)
+
     async def language(self, platform: str, chat_id: str | int) -> str:
         """The conversation's language, or the default one when there is no conversation."""
         session = await self.store.load(self.key(platform, chat_id), self.timestamp())

@@ -73,6 +73,16 @@ SYSTEM_KEYS = {
     "bot_short_description": set(),
     "private_only": set(),
     "third_member": set(),
+    "web_exit": set(),
+    "web_exit_keys": set(),
+    "web_message": set(),
+    "web_send": set(),
+    "web_log": set(),
+    "web_cannot_hide": set(),
+    "web_erased": set(),
+    "web_offline": set(),
+    "web_busy": set(),
+    "web_noscript": set(),
 }
 
 

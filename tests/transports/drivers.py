@@ -1,12 +1,15 @@
-"""One resident, three transports: drivers that let the conformance suite act the same way on
-the terminal, Telegram (the real bot against the fake Bot API) and Matrix (the real bot and a
-real client on a real Synapse), and read what the resident would see."""
+"""One resident, four transports: drivers that let the conformance suite act the same way on
+the terminal, Telegram (the real bot against the fake Bot API), Matrix (the real bot and a
+real client on a real Synapse) and the web chat (its real HTTP API, as the page's script calls
+it), and read what the resident would see."""
 
 from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
+
+import aiohttp
 
 from bot.engine.engine import Engine
 from bot.engine.session import Session
@@ -17,6 +20,9 @@ from bot.store.memory import MemoryStore
 from bot.store.sqlite import SqliteStore
 from bot.transports.console import Console
 from bot.transports.telegram.service import TelegramBot
+from bot.transports.web.api import PLATFORM as WEB
+from bot.transports.web.options import WebOptions
+from bot.transports.web.server import serve
 from harness.clock import FROZEN, FrozenClock
 from harness.matrix_bot import BotUnderTest
 from harness.matrix_resident import Resident, new_user
@@ -252,3 +258,69 @@ class MatrixDriver:
             lambda: self.bot.user_id in self.resident.left.get(group, set()), what="leaving"
         )
         return [line.body or ""]
+
+
+class WebDriver:
+    """The web chat's server, in this event loop, and a resident's page as its script acts:
+    the token in memory, the messages shown (cleared by an erase). No browser here; the
+    browser tests (tests/transports/web) drive the real page."""
+
+    name = "web"
+
+    def __init__(self, engine: Engine, catalogs: Catalogs, db: Path) -> None:
+        self.engine, self.catalogs, self.db = engine, catalogs, db
+        self.token: str | None = None
+        self.shown: list[str] = []
+        self.last: list[dict[str, Any]] = []
+
+    async def open(self) -> WebDriver:
+        self.store = SqliteStore(self.db)
+        self.runner = Runner(
+            self.engine, self.store, Keyer(SECRET), self.catalogs.negotiate, FrozenClock()
+        )
+        self.serving = await serve(self.runner, WebOptions(), "127.0.0.1", 0)
+        self.http = aiohttp.ClientSession(f"http://127.0.0.1:{self.serving.port}")
+        return self
+
+    async def close(self) -> None:
+        await self.http.close()
+        await self.serving.stop()
+        await self.store.close()
+
+    async def _post(self, path: str, payload: dict[str, Any]) -> list[str]:
+        async with self.http.post(path, json={**payload, "token": self.token}) as response:
+            data = await response.json()
+        self.token = data.get("token", self.token)
+        if data.get("erased"):
+            self.shown.clear()
+        self.last = data["messages"]
+        texts = [m["text"] for m in self.last]
+        self.shown += texts
+        return texts
+
+    async def begin(self) -> list[str]:
+        return await self._post("/api/start", {"lang": None})
+
+    async def say(self, text: str) -> list[str]:
+        return await self._post("/api/say", {"text": text})
+
+    async def non_text(self) -> list[str]:
+        return await self._post("/api/say", {"file": "IMG_0001.jpg"})  # nothing the page sends
+
+    async def forged(self) -> list[str]:
+        node = self.last[-1]["node"] if self.last else None
+        return await self._post("/api/say", {"choice": "x" * 64, "node": node})
+
+    async def restart(self) -> None:
+        await self.close()  # the page keeps its token in memory; the server starts again
+        await self.open()
+
+    async def session(self) -> Session | None:
+        assert self.token is not None
+        return await self.store.load(self.runner.key(WEB, self.token), int(FROZEN.timestamp()))
+
+    async def visible(self) -> list[str]:
+        return list(self.shown)
+
+    async def group(self) -> list[str] | None:
+        return None  # a web page has no group chats

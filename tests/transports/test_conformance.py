@@ -1,6 +1,7 @@
 """The transport conformance suite: one set of scenarios, run against the terminal, Telegram
-(the real bot against the fake Bot API) and Matrix (the real bot on a real Synapse). A new
-transport gets a driver in drivers.py and must pass all of it to exist."""
+(the real bot against the fake Bot API), Matrix (the real bot on a real Synapse) and the web
+chat (its HTTP API). A new transport gets a driver in drivers.py and must pass all of it to
+exist."""
 
 from __future__ import annotations
 
@@ -17,9 +18,9 @@ from harness.matrix_bot import BotUnderTest
 from harness.matrix_resident import Resident
 from harness.synapse import Synapse
 from harness.telegram_api import FakeTelegram
-from tests.transports.drivers import Driver, MatrixDriver, TelegramDriver, TerminalDriver
+from tests.transports.drivers import Driver, MatrixDriver, TelegramDriver, TerminalDriver, WebDriver
 
-TRANSPORTS = ["terminal", "telegram", "matrix"]
+TRANSPORTS = ["terminal", "telegram", "matrix", "web"]
 
 
 @pytest.fixture(params=TRANSPORTS)
@@ -40,6 +41,10 @@ async def resident(
     name, parts = transport
     if name == "terminal":
         yield TerminalDriver(engine, catalogs)
+    elif name == "web":
+        web = await WebDriver(engine, catalogs, tmp_path / "v.sqlite3").open()
+        yield web
+        await web.close()
     elif name == "telegram":
         fake = parts["fake"]
         assert isinstance(fake, FakeTelegram)

@@ -19,7 +19,7 @@ from bot.store.wiring import beside
 from bot.transports import retry
 from bot.transports.retry import StartFailed
 from bot.transports.telegram.service import Options, TelegramBot
-from tests.transports.telegram.fake_api import FakeTelegram
+from harness.telegram_api import FakeTelegram
 from tests.transports.telegram.fixtures import start_bot
 
 ROOT = Path(__file__).resolve().parents[3]
