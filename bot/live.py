@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 PID_FILE = "vrede.pid"
 CONTENT_SUFFIXES = frozenset({".yaml", ".yml", ".json", ".po", ".mo"})
 DEBOUNCE_MS = 800  # changes within this time count as one edit
+QUIET = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}  # handled by the main thread only
 
 
 class Watcher:
@@ -66,6 +67,9 @@ class Watcher:
         return p.suffix in CONTENT_SUFFIXES and not p.name.startswith(".")
 
     def _run(self) -> None:
+        # Signals belong to the main thread: one delivered here would not interrupt the
+        # main thread's wait (the first Ctrl-C of the terminal chat would be lost).
+        signal.pthread_sigmask(signal.SIG_BLOCK, QUIET)
         try:
             for changes in watchfiles.watch(
                 *self.folders,
@@ -95,13 +99,19 @@ def watchers(reloader: Reloader, debounce_ms: int = DEBOUNCE_MS) -> list[Watcher
     return out
 
 
+def _reload_quietly(reloader: Reloader) -> None:
+    signal.pthread_sigmask(signal.SIG_BLOCK, QUIET)  # see Watcher._run
+    reloader.reload("SIGHUP")
+
+
 def on_sighup(reloader: Reloader) -> None:
     """SIGHUP reloads (in a thread: a signal handler must return at once)."""
 
     def handler(_sig: int, _frame: FrameType | None) -> None:
-        threading.Thread(target=reloader.reload, args=("SIGHUP",), daemon=True).start()
+        threading.Thread(target=_reload_quietly, args=(reloader,), daemon=True).start()
 
-    signal.signal(signal.SIGHUP, handler)
+    if threading.current_thread() is threading.main_thread():  # Python allows no other
+        signal.signal(signal.SIGHUP, handler)
 
 
 @contextlib.contextmanager
@@ -122,7 +132,8 @@ def live(
             w.stop()
         if pid is not None:
             remove_pid(pid)
-        signal.signal(signal.SIGHUP, signal.SIG_DFL)
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGHUP, signal.SIG_DFL)
 
 
 def write_pid(folder: Path) -> Path:

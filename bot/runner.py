@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
@@ -21,7 +20,7 @@ from dataclasses import replace
 from bot.content.live import Content
 from bot.engine import inputs as i
 from bot.engine.engine import Engine, Turn
-from bot.engine.numbered import choices, pick
+from bot.engine.numbered import Shown, choices, pick
 from bot.engine.replies import Button, Message, Reply
 from bot.engine.session import Session
 from bot.engine.translate import Translator
@@ -64,8 +63,7 @@ class Runner:
         self.recorder = Recorder(figures, self.metrics, clock)
         self._locks = KeyedLocks()
         self._next_purge = 0
-        # key -> (node, choices) of the last numbered message sent: what a number refers to.
-        self._shown: OrderedDict[str, tuple[str, tuple[Button, ...]]] = OrderedDict()
+        self._shown = Shown(SHOWN_LIMIT)  # what a typed number refers to, per conversation
 
     # ----------------------------------------------------------------- the port
     @property
@@ -123,7 +121,7 @@ class Runner:
         async with self.conversation(key):
             for k in (key, *old):
                 await self.store.delete(k)
-            self._shown.pop(key, None)
+            self._shown.forget(key)
 
     async def purge(self) -> int:
         """Delete expired sessions now (transports call this on a timer when idle)."""
@@ -203,7 +201,7 @@ class Runner:
             turn = Turn(session, (engine.fallback(lang),))
         _count(self.metrics, inp, turn)
         if numbered:
-            self._remember(key, turn)
+            self._shown.remember(key, turn)
         await self._deliver(engine, deliver, turn, session, client_lang)
         if turn.session is None:
             await self.store.delete(key)
@@ -230,18 +228,6 @@ class Runner:
             known = turn.session or session
             lang = known.lang if known is not None else self.negotiate(client_lang)
             await deliver((engine.fallback(lang),))
-
-    def _remember(self, key: str, turn: Turn) -> None:
-        """What a number refers to next: the choices of the last lasting message sent."""
-        if turn.session is None:
-            self._shown.pop(key, None)
-            return
-        shown = [r for r in turn.replies if isinstance(r, Message) and not r.ephemeral]
-        if shown:
-            self._shown[key] = (shown[-1].node, choices(shown[-1]))
-            self._shown.move_to_end(key)
-            if len(self._shown) > SHOWN_LIMIT:
-                self._shown.popitem(last=False)
 
     async def _purge(self, ts: int) -> None:
         """Delete expired sessions now and then, so nothing outlives its TTL on disk for long."""

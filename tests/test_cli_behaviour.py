@@ -4,10 +4,12 @@ pipe and Ctrl-C without a traceback."""
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import pty
 import re
 import select
+import signal
 import subprocess
 import sys
 import time
@@ -85,17 +87,30 @@ def test_a_closed_pipe_is_no_traceback(args: tuple[str, ...]) -> None:
     assert proc.returncode in (0, 141)
 
 
-def test_prompt_lines_end_at_ctrl_c_and_ctrl_d(monkeypatch: pytest.MonkeyPatch) -> None:
-    typed = iter(["1", KeyboardInterrupt(), "never"])
+def test_prompt_lines_read_every_line_until_ctrl_d() -> None:
+    """Lines pasted at once, a letter split over two reads, a last line without Enter."""
+    read, write = os.pipe()
+    os.write(write, b"1\r\nzwei\ndrie " + "ü".encode()[:1])
+    out = io.StringIO()
+    lines = prompt_lines(fd=read, out=out)
+    assert [next(lines), next(lines)] == ["1", "zwei"]
+    os.write(write, "ü".encode()[1:] + b"\nlast")
+    os.close(write)
+    assert list(lines) == ["drie ü", "last"]
+    assert out.getvalue().count("> ") == 4
+    os.close(read)
 
-    def fake_input(prompt: str) -> str:
-        item = next(typed)
-        if isinstance(item, BaseException):
-            raise item
-        return item
 
-    monkeypatch.setattr("builtins.input", fake_input)
-    assert list(prompt_lines()) == ["1"]
+def test_prompt_lines_end_at_ctrl_c() -> None:
+    read, write = os.pipe()
+    previous = signal.signal(signal.SIGALRM, lambda *_: signal.raise_signal(signal.SIGINT))
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.3)  # Ctrl-C while nothing is typed
+        assert list(prompt_lines(fd=read, out=io.StringIO())) == []
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+        os.close(read)
+        os.close(write)
 
 
 def test_ctrl_c_while_the_bot_answers_ends_the_chat_cleanly() -> None:

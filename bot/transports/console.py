@@ -8,6 +8,9 @@ them for what a resident would see.
 from __future__ import annotations
 
 import asyncio
+import codecs
+import os
+import select
 import sys
 from collections.abc import Iterable, Iterator
 from typing import TextIO
@@ -61,13 +64,31 @@ class Console:
         await self.runner.handle(PLATFORM, "local", i.Text(line), self.deliver, numbered=True)
 
 
-def prompt_lines(prompt: str = "\n> ") -> Iterator[str]:
-    """Lines typed at a prompt until end of input (Ctrl-D) or Ctrl-C."""
-    while True:
-        try:
-            yield input(prompt)
-        except (EOFError, KeyboardInterrupt):
-            return
+def prompt_lines(prompt: str = "\n> ", fd: int = 0, out: TextIO = sys.stdout) -> Iterator[str]:
+    """Lines typed at a prompt until end of input (Ctrl-D) or Ctrl-C.
+
+    Not `input()`: a Ctrl-C that arrives just before its blocking read starts is only seen
+    after the next Enter. Here the wait wakes up four times a second, so a Ctrl-C pressed at
+    any moment ends the chat at once."""
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    pending = ""
+    try:
+        while True:
+            out.write(prompt)
+            out.flush()
+            while "\n" not in pending:
+                while not select.select([fd], [], [], 0.25)[0]:
+                    pass
+                chunk = os.read(fd, 4096)
+                if not chunk:  # Ctrl-D or the end of piped input
+                    if pending:
+                        yield pending.rstrip("\r")
+                    return
+                pending += decoder.decode(chunk)
+            line, pending = pending.split("\n", 1)
+            yield line.rstrip("\r")
+    except KeyboardInterrupt:
+        return
 
 
 def run_in_terminal(
