@@ -9,10 +9,13 @@ from bot.engine.session import Session
 from bot.store.base import (
     DEFAULT_TTL,
     DELETE_WINDOW,
+    PENDING_TTL,
     UPDATE_LIMIT,
     UPDATE_MEMORY,
     FigureRow,
     OwnRoom,
+    Pending,
+    coarse,
 )
 
 
@@ -154,3 +157,34 @@ class MemoryFigures:
     async def read(self, first: str, last: str) -> list[FigureRow]:
         rows = (FigureRow(*k, v) for k, v in self._totals.items() if first <= k[0] <= last)
         return sorted(rows, key=lambda r: (r.week, r.region, r.figure))
+
+
+class MemoryPending:
+    """PendingUpdates in a dict (the terminal chat and tests): gone at exit, like the process."""
+
+    def __init__(self, ttl: int = PENDING_TTL) -> None:
+        self.ttl = ttl
+        self._rows: dict[str, tuple[Pending, int]] = {}
+
+    async def put(self, item: Pending, now: int) -> None:
+        self._rows.setdefault(item.id, (item, coarse(now) + self.ttl))
+
+    async def get(self, item_id: str) -> Pending | None:
+        row = self._rows.get(item_id)
+        return row[0] if row else None
+
+    async def page(self, after: int, limit: int) -> list[Pending]:
+        items = sorted((p for p, _ in self._rows.values() if p.seq > after), key=lambda p: p.seq)
+        return items[:limit]
+
+    async def done(self, item_id: str) -> None:
+        self._rows.pop(item_id, None)
+
+    async def purge(self, now: int) -> int:
+        old = [k for k, (_, exp) in self._rows.items() if exp <= now]
+        for k in old:
+            del self._rows[k]
+        return len(old)
+
+    async def count(self) -> int:
+        return len(self._rows)
