@@ -195,7 +195,8 @@ class Runner:
             session = loaded = await self.store.load(key, ts)
         except Exception as exc:  # a broken store must not leave a resident without 112
             store_failed(self.metrics, "load", exc)
-            fallback = engine.fallback(self.negotiate(client_lang or guess))
+            lang = self._shown.lang(key) or self.negotiate(client_lang or guess)
+            fallback = engine.fallback(lang)
             turn = Turn(None, (fallback,))
             await deliver_all(deliver, turn, fallback, self.metrics)
             return turn, None, False  # nothing saved: what is stored stays as it was
@@ -218,8 +219,7 @@ class Runner:
             lang = session.lang if session else self.negotiate(client_lang or guess)
             turn = Turn(session, (engine.fallback(lang),))
         count(self.metrics, inp, turn)
-        if numbered:
-            self._shown.remember(key, turn)
+        self._shown.remember(key, turn, numbered)
         now_in = turn.session or session
         lang = now_in.lang if now_in is not None else self.negotiate(client_lang)
         await deliver_all(deliver, turn, engine.fallback(lang), self.metrics)

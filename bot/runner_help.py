@@ -8,6 +8,7 @@ import datetime as dt
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from bot.engine import inputs as i
 from bot.engine.engine import Engine, Turn
@@ -18,36 +19,50 @@ from bot.metrics import Metrics
 from bot.store.base import SessionStore
 
 log = logging.getLogger("bot.runner")
+T = TypeVar("T")
 SHOWN_LIMIT = 10_000  # conversations whose last numbered choices are remembered (in memory)
 
 
 class Shown:
-    """key -> (node, choices) of the last numbered message sent: what a typed number refers
-    to. Memory only and bounded; after a restart the choices are rebuilt (on_screen)."""
+    """What the runner remembers of recent conversations, in memory only and bounded: the
+    choices of the last numbered message sent (what a typed number refers to; after a restart
+    they are rebuilt by on_screen), and the language, so that even a turn whose session cannot
+    be loaded is answered in it."""
 
     def __init__(self) -> None:
         self._shown: OrderedDict[str, tuple[str, tuple[Button, ...]]] = OrderedDict()
+        self._langs: OrderedDict[str, str] = OrderedDict()
 
     def get(self, key: str) -> tuple[str, tuple[Button, ...]] | None:
         return self._shown.get(key)
+
+    def lang(self, key: str) -> str | None:
+        return self._langs.get(key)
 
     def clear(self) -> None:
         self._shown.clear()
 
     def forget(self, key: str) -> None:
         self._shown.pop(key, None)
+        self._langs.pop(key, None)
 
-    def remember(self, key: str, turn: Turn) -> None:
-        """The choices of the last lasting message sent."""
+    def remember(self, key: str, turn: Turn, numbered: bool) -> None:
+        """The language, and for a numbered transport the choices of the last lasting
+        message sent."""
         if turn.session is None:
             self.forget(key)
             return
+        _bounded(self._langs, key, turn.session.lang)
         shown = [r for r in turn.replies if isinstance(r, Message) and not r.ephemeral]
-        if shown:
-            self._shown[key] = (shown[-1].node, choices(shown[-1]))
-            self._shown.move_to_end(key)
-            if len(self._shown) > SHOWN_LIMIT:
-                self._shown.popitem(last=False)
+        if numbered and shown:
+            _bounded(self._shown, key, (shown[-1].node, choices(shown[-1])))
+
+
+def _bounded(table: OrderedDict[str, T], key: str, value: T) -> None:
+    table[key] = value
+    table.move_to_end(key)
+    if len(table) > SHOWN_LIMIT:
+        table.popitem(last=False)
 
 
 def greeted(engine: Engine, session: Session) -> bool:

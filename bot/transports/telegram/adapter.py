@@ -74,7 +74,7 @@ class Adapter:
                 return
             inp = i.Edited(typed)
         key = self.runner.key(PLATFORM, chat_id)
-        await self.trail.add(key, [str(message.message_id)], self._now())
+        await self._file(key, [message.message_id])
         if isinstance(inp, i.Unsupported) and inp.kind in REVEALING:
             await self._delete_now(chat_id, key, message.message_id)
         self.metrics.inc(f"telegram_in_{type(inp).__name__.lower()}")
@@ -133,7 +133,7 @@ class Adapter:
         ids = [mid for p in parts if (mid := await self._send(ctx.chat_id, p, msg.urgent))]
         if not ids:
             return
-        await self.trail.add(ctx.key, [str(m) for m in ids], self._now())
+        await self._file(ctx.key, ids)
         if msg.ephemeral:
             self.later.later(self.vanish_after, lambda: self._vanish(ctx.chat_id, ctx.key, ids))
         else:
@@ -206,6 +206,13 @@ class Adapter:
     # ----------------------------------------------------------------- helpers
     def _now(self) -> int:
         return self.runner.timestamp()
+
+    async def _file(self, key: str, ids: list[int]) -> None:
+        """Message ids for erase; a failure costs erase these ids, never the resident's answer."""
+        try:
+            await self.trail.add(key, [str(m) for m in ids], self._now())
+        except Exception as exc:
+            self._failed("trail", exc)
 
     async def _quietly(self, call: Awaitable[object]) -> None:
         """Await a call whose failure must not stop the turn; count it, log only its type."""
