@@ -15,7 +15,7 @@ wiring.py picks between them, so a transport never imports an implementation.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from bot.engine.session import Session
@@ -32,6 +32,11 @@ def coarse(now: int) -> int:
     """`now` rounded down to the minute: what the stores write, so that a row's times never
     say more than its expiry needs, and nothing outlives its promise (rounding down)."""
     return now - now % MINUTE
+
+
+def coarse_session(session: Session) -> Session:
+    """A session as stored: its start and last activity to the minute."""
+    return replace(session, started=coarse(session.started), updated=coarse(session.updated))
 
 
 class SessionStore(Protocol):

@@ -16,6 +16,7 @@ from bot.store.base import (
     OwnRoom,
     Pending,
     coarse,
+    coarse_session,
 )
 
 
@@ -35,7 +36,7 @@ class MemoryStore:
 
     async def save(self, key: str, session: Session, now: int) -> None:
         """Store as JSON with an expiry time."""
-        self._rows[key] = (session.to_json(), now + self.ttl)
+        self._rows[key] = (coarse_session(session).to_json(), coarse(now) + self.ttl)
 
     async def delete(self, key: str) -> None:
         """Forget."""
@@ -65,7 +66,7 @@ class MemoryTrail:
 
     async def add(self, key: str, ids: Iterable[str], now: int) -> None:
         """Remember ids with their expiry."""
-        self._rows.setdefault(key, {}).update(dict.fromkeys(ids, now + self.window))
+        self._rows.setdefault(key, {}).update(dict.fromkeys(ids, coarse(now) + self.window))
 
     async def take(self, key: str, now: int) -> list[str]:
         """Unexpired ids, oldest first; the conversation's rows are dropped."""
@@ -107,7 +108,7 @@ class MemoryUpdateLog:
 
     async def done(self, update_id: str, now: int) -> None:
         """Remember, then drop what is too old or too many (oldest first)."""
-        self._ids[update_id] = now
+        self._ids[update_id] = coarse(now)
         if len(self._ids) > self.limit or next(iter(self._ids.values())) <= now - self.keep:
             newest = sorted(self._ids.items(), key=lambda r: r[1])[-self.limit :]
             self._ids = {i: t for i, t in newest if t > now - self.keep}
