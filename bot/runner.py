@@ -20,20 +20,20 @@ from dataclasses import replace
 from bot.content.live import Content
 from bot.engine import inputs as i
 from bot.engine.engine import Engine, Turn
-from bot.engine.numbered import Shown, choices, pick
-from bot.engine.replies import Button, Message, Reply
+from bot.engine.numbered import pick
+from bot.engine.replies import Message, Reply
 from bot.engine.session import Session
 from bot.engine.translate import Translator
 from bot.figures.record import Recorder
 from bot.locks import KeyedLocks
 from bot.metrics import Metrics
+from bot.runner_help import Shown, count, deliver_all, greeted, move, on_screen, store_failed
 from bot.store.base import Figures, SessionStore
 from bot.store.keys import Keyer
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], dt.datetime]
 PURGE_EVERY = 600  # seconds between purges of expired sessions
-SHOWN_LIMIT = 10_000  # conversations whose last numbered choices are remembered (in memory)
 Deliver = Callable[[tuple[Reply, ...]], Awaitable[None]]
 
 
@@ -63,7 +63,7 @@ class Runner:
         self.recorder = Recorder(figures, self.metrics, clock)
         self._locks = KeyedLocks()
         self._next_purge = 0
-        self._shown = Shown(SHOWN_LIMIT)  # what a typed number refers to, per conversation
+        self._shown = Shown()  # what a typed number refers to, per conversation
 
     # ----------------------------------------------------------------- the port
     @property
@@ -109,6 +109,15 @@ class Runner:
         session = await self.store.load(self.key(platform, chat_id), self.timestamp())
         return session.lang if session else self.negotiate(None)
 
+    def seal(self, item_id: str, data: bytes) -> bytes:
+        """`data` encrypted under a key derived from the secret (the inbox of unanswered
+        updates keeps their text and chat id only this way)."""
+        return self.keyer.sealer.seal(item_id, data)
+
+    def unseal(self, item_id: str, sealed: bytes) -> bytes:
+        """What `seal` sealed, also under the previous secret; raises when none opens it."""
+        return self.keyer.sealer.open(item_id, sealed)
+
     def keys(self, platform: str, chat_id: str | int) -> list[str]:
         """The conversation's key, and its key under the previous secret if one was given (a
         transport erases the message ids it filed under either)."""
@@ -152,13 +161,14 @@ class Runner:
         key, *old = self.keys(platform, chat_id)
         async with self.conversation(key):
             if old:  # after a change of secret: the conversation moves to its new key
-                await _move(self.store, old[0], key, self.timestamp())
+                await move(self.store, old[0], key, self.timestamp())
             engine = self.engine  # one version for the whole turn, also after a reload
-            turn, loaded = await self._handle(
+            turn, loaded, whole = await self._handle(
                 engine, key, inp, deliver, client_lang, numbered, guess
             )
         self.metrics.observe_reply(time.perf_counter() - began)
-        await self.recorder.turn(platform, loaded, turn, engine.dialogue)
+        if whole:  # a turn cut short by a broken store counts for no figure
+            await self.recorder.turn(platform, loaded, turn, engine.dialogue)
         return turn
 
     # ----------------------------------------------------------------- inside
@@ -175,22 +185,31 @@ class Runner:
         client_lang: str | None,
         numbered: bool,
         guess: str | None,
-    ) -> tuple[Turn, Session | None]:
-        """The turn, and the session as it was stored before it (for the figures)."""
+    ) -> tuple[Turn, Session | None, bool]:
+        """The turn, the session as it was stored before it (for the figures), and whether
+        the turn was whole (False: the store failed and the resident got the short line)."""
         now = self.clock()
         ts = int(now.timestamp())
         await self._purge(ts)
-        session = loaded = await self.store.load(key, ts)
+        try:
+            session = loaded = await self.store.load(key, ts)
+        except Exception as exc:  # a broken store must not leave a resident without 112
+            store_failed(self.metrics, "load", exc)
+            lang = self._shown.lang(key) or self.negotiate(client_lang or guess)
+            fallback = engine.fallback(lang)
+            turn = Turn(None, (fallback,))
+            await deliver_all(deliver, turn, fallback, self.metrics)
+            return turn, None, False  # nothing saved: what is stored stays as it was
         if isinstance(inp, i.Start):
             known = session.lang if session else None
             inp = replace(inp, lang=self.negotiate(inp.lang or known or client_lang or guess))
         elif session is None and (client_lang or guess):
             started = engine.start(i.Start(lang=self.negotiate(guess or client_lang)), now)
             session = started.session
-        elif session is not None and guess and guess != session.lang and _greeted(engine, session):
+        elif session is not None and guess and guess != session.lang and greeted(engine, session):
             session = replace(session, lang=self.negotiate(guess))
         if numbered and isinstance(inp, i.Text) and session is not None:
-            node, shown = self._shown.get(key) or _on_screen(engine, session, now)
+            node, shown = self._shown.get(key) or on_screen(engine, session, now)
             inp = pick(inp.text, shown, node)
         try:
             turn = engine.handle(session, inp, now)
@@ -199,82 +218,25 @@ class Runner:
             self.metrics.inc("engine_errors")
             lang = session.lang if session else self.negotiate(client_lang or guess)
             turn = Turn(session, (engine.fallback(lang),))
-        _count(self.metrics, inp, turn)
-        if numbered:
-            self._shown.remember(key, turn)
-        await self._deliver(engine, deliver, turn, session, client_lang)
-        if turn.session is None:
-            await self.store.delete(key)
-        else:
-            await self.store.save(key, turn.session, ts)
-        return turn, loaded
-
-    async def _deliver(
-        self,
-        engine: Engine,
-        deliver: Deliver,
-        turn: Turn,
-        session: Session | None,
-        client_lang: str | None,
-    ) -> None:
-        """Deliver; when the transport fails to render or send, try once more with the short
-        fallback line (it carries 112), then let the transport's own handling take over."""
+        count(self.metrics, inp, turn)
+        self._shown.remember(key, turn, numbered)
+        now_in = turn.session or session
+        lang = now_in.lang if now_in is not None else self.negotiate(client_lang)
+        await deliver_all(deliver, turn, engine.fallback(lang), self.metrics)
         try:
-            await deliver(turn.replies)
-            self.metrics.inc("replies_sent", sum(isinstance(r, Message) for r in turn.replies))
-        except Exception as exc:
-            log.error("delivering a reply failed: %s", type(exc).__name__)
-            self.metrics.inc("delivery_errors")
-            known = turn.session or session
-            lang = known.lang if known is not None else self.negotiate(client_lang)
-            await deliver((engine.fallback(lang),))
+            if turn.session is None:
+                await self.store.delete(key)
+            else:
+                await self.store.save(key, turn.session, ts)
+        except Exception as exc:  # answered already: a lost step is better than a repeat
+            store_failed(self.metrics, "save", exc)
+        return turn, loaded, True
 
     async def _purge(self, ts: int) -> None:
         """Delete expired sessions now and then, so nothing outlives its TTL on disk for long."""
         if ts >= self._next_purge:
             self._next_purge = ts + PURGE_EVERY
-            self.metrics.inc("sessions_purged", await self.store.purge(ts))
-
-
-def _greeted(engine: Engine, session: Session) -> bool:
-    """A conversation that has shown its greeting and nothing else yet."""
-    entry = engine.dialogue.entry
-    return session.node == entry and session.screen is None and session.updated == session.started
-
-
-def _on_screen(
-    engine: Engine, session: Session, now: dt.datetime
-) -> tuple[str, tuple[Button, ...]]:
-    """The choices on screen after a restart, rebuilt from the session."""
-    if session.screen is not None:
-        return session.node, ()  # the engine reads numbers on its own screens itself
-    if session.node not in engine.dialogue.nodes:
-        # The node was removed by a reload: nothing to pick from; the engine starts the
-        # conversation over with a note (and the 112 line, as on every message).
-        return session.node, ()
-    msg = engine.show(session, now)
-    return msg.node, choices(msg)
-
-
-def _count(metrics: Metrics, inp: i.Input, turn: Turn) -> None:
-    metrics.inc("turns")
-    metrics.inc(f"input_{type(inp).__name__.lower()}")
-    if turn.urgent:
-        metrics.inc("danger_screens")
-    if turn.session is None:
-        metrics.inc("erasures")
-    log.debug(
-        "turn: input=%s replies=%d urgent=%s",
-        type(inp).__name__,
-        len(turn.replies),
-        turn.urgent,
-    )
-
-
-async def _move(store: SessionStore, old: str, key: str, ts: int) -> None:
-    """A session filed under the previous secret's key goes to the current key."""
-    session = await store.load(old, ts)
-    if session is not None:
-        if await store.load(key, ts) is None:
-            await store.save(key, session, ts)
-        await store.delete(old)
+            try:
+                self.metrics.inc("sessions_purged", await self.store.purge(ts))
+            except Exception as exc:  # the transports' timers purge again; answer first
+                store_failed(self.metrics, "purge", exc)

@@ -133,6 +133,9 @@ class FakeTelegram:
         # the way back, so a call sees the server's state as it is halfway through.
         self.latency = 0.0
         self._waiters: dict[int, list[asyncio.Future[float]]] = {}
+        # Set by an in-process bot: is this (confirmed) update answered? A bot may confirm an
+        # update before it answers it (once it is kept on disk), so confirmed alone is not enough.
+        self.is_answered: Any = None
 
     # ----------------------------------------------------------------- lifecycle
     async def start(self) -> str:
@@ -327,8 +330,14 @@ class FakeTelegram:
                 future.set_result(now)
 
     async def handled(self, update_id: int, timeout: float = 10.0) -> None:
-        """Wait until the bot confirmed an update (it confirms only what it has answered)."""
-        await self.until(lambda: self.confirmed > update_id, timeout)
+        """Wait until the bot confirmed an update and, when it says so (`answered`), answered it."""
+        await self.until(
+            lambda: (
+                self.confirmed > update_id
+                and (self.is_answered is None or self.is_answered(update_id))
+            ),
+            timeout,
+        )
 
     # ----------------------------------------------------------------- faults
     def fail(self, method: str, times: int = 1, status: int = 500) -> None:

@@ -7,10 +7,8 @@ A message's choices are its node's options first, then the commands; they are sh
 
 from __future__ import annotations
 
-from collections import OrderedDict
-
 from bot.engine import inputs as i
-from bot.engine.replies import Button, Message, Turn
+from bot.engine.replies import Button, Message
 
 
 def choices(msg: Message) -> tuple[Button, ...]:
@@ -30,36 +28,3 @@ def pick(text: str, shown: tuple[Button, ...], node: str | None) -> i.Input:
     if word.isdecimal() and 1 <= int(word) <= len(shown):
         return i.Choice(shown[int(word) - 1].id, node)
     return i.Text(text)
-
-
-class Shown:
-    """Per conversation, what a typed number refers to: the node and choices of the last
-    lasting message sent. At most `limit` conversations; the least recent is forgotten."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self._last: OrderedDict[str, tuple[str, tuple[Button, ...]]] = OrderedDict()
-
-    def get(self, key: str) -> tuple[str, tuple[Button, ...]] | None:
-        """The node and choices last shown in a conversation, if remembered."""
-        return self._last.get(key)
-
-    def forget(self, key: str) -> None:
-        """The conversation ended (erased): nothing to refer to."""
-        self._last.pop(key, None)
-
-    def clear(self) -> None:
-        """Forget every conversation's choices (as a restart does)."""
-        self._last.clear()
-
-    def remember(self, key: str, turn: Turn) -> None:
-        """After a turn: its last lasting message is what numbers refer to next."""
-        if turn.session is None:
-            self.forget(key)
-            return
-        shown = [r for r in turn.replies if isinstance(r, Message) and not r.ephemeral]
-        if shown:
-            self._last[key] = (shown[-1].node, choices(shown[-1]))
-            self._last.move_to_end(key)
-            if len(self._last) > self.limit:
-                self._last.popitem(last=False)

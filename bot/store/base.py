@@ -15,7 +15,7 @@ wiring.py picks between them, so a transport never imports an implementation.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from bot.engine.session import Session
@@ -24,6 +24,19 @@ DEFAULT_TTL = 24 * 3600
 DELETE_WINDOW = 48 * 3600  # Telegram lets a bot delete messages in a private chat for 48 hours
 UPDATE_MEMORY = 24 * 3600  # Telegram keeps unconfirmed updates for 24 hours
 UPDATE_LIMIT = 100_000  # and never more than this many remembered update ids
+PENDING_TTL = 24 * 3600  # an update still unanswered after a day is dropped unread
+MINUTE = 60  # stored times are whole minutes: expiry needs no more (README, 'What is kept')
+
+
+def coarse(now: int) -> int:
+    """`now` rounded down to the minute: what the stores write, so that a row's times never
+    say more than its expiry needs, and nothing outlives its promise (rounding down)."""
+    return now - now % MINUTE
+
+
+def coarse_session(session: Session) -> Session:
+    """A session as stored: its start and last activity to the minute."""
+    return replace(session, started=coarse(session.started), updated=coarse(session.updated))
 
 
 class SessionStore(Protocol):
@@ -87,6 +100,50 @@ class UpdateLog(Protocol):
 
     async def count(self) -> int:
         """How many ids are remembered."""
+        ...
+
+
+@dataclass(frozen=True)
+class Pending:
+    """An update confirmed to the platform and not yet answered.
+
+    `seq` is the platform's running number (the order to answer in), `key` the conversation's
+    HMAC key, `sealed` the update itself, encrypted (store/sealing.py): it holds the text and
+    the chat id, which are never written readable.
+    """
+
+    id: str
+    seq: int
+    key: str
+    sealed: bytes
+
+
+class PendingUpdates(Protocol):
+    """The short-lived inbox on disk: an update is put here before it is confirmed to the
+    platform and removed the moment it is answered, so a crash loses nothing."""
+
+    async def put(self, item: Pending, now: int) -> None:
+        """Keep an update (again: no change); it is dropped unread after PENDING_TTL."""
+        ...
+
+    async def get(self, item_id: str) -> Pending | None:
+        """One kept update, or None."""
+        ...
+
+    async def page(self, after: int, limit: int) -> list[Pending]:
+        """Kept updates with `seq` above `after`, lowest first, at most `limit`."""
+        ...
+
+    async def done(self, item_id: str) -> None:
+        """Answered (or given up): forget it now."""
+        ...
+
+    async def purge(self, now: int) -> int:
+        """Drop updates past PENDING_TTL; returns how many."""
+        ...
+
+    async def count(self) -> int:
+        """How many are kept."""
         ...
 
 
@@ -158,6 +215,7 @@ class Stores:
     updates: UpdateLog
     sync: SyncState
     figures: Figures
+    pending: PendingUpdates
 
     async def close(self) -> None:
         await self.sessions.close()

@@ -9,6 +9,8 @@ import os
 import secrets
 from pathlib import Path
 
+from bot.store.sealing import Sealer
+
 log = logging.getLogger(__name__)
 CHECK_FILE = "secret.check"  # a keyed check value, never the secret: shows that it changed
 
@@ -24,6 +26,7 @@ class Keyer:
         if len(secret) < 16:
             raise ValueError("VREDE_SECRET must be at least 16 characters")
         self._secret, self._previous = secret, previous or None
+        self.sealer = Sealer(secret, self._previous)  # for the inbox of unanswered updates
 
     def key(self, platform: str, chat_id: str | int) -> str:
         """Hex HMAC-SHA256 of 'platform:chat_id', cut to 32 characters (128 bits)."""

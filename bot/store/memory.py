@@ -9,10 +9,14 @@ from bot.engine.session import Session
 from bot.store.base import (
     DEFAULT_TTL,
     DELETE_WINDOW,
+    PENDING_TTL,
     UPDATE_LIMIT,
     UPDATE_MEMORY,
     FigureRow,
     OwnRoom,
+    Pending,
+    coarse,
+    coarse_session,
 )
 
 
@@ -32,7 +36,7 @@ class MemoryStore:
 
     async def save(self, key: str, session: Session, now: int) -> None:
         """Store as JSON with an expiry time."""
-        self._rows[key] = (session.to_json(), now + self.ttl)
+        self._rows[key] = (coarse_session(session).to_json(), coarse(now) + self.ttl)
 
     async def delete(self, key: str) -> None:
         """Forget."""
@@ -62,7 +66,7 @@ class MemoryTrail:
 
     async def add(self, key: str, ids: Iterable[str], now: int) -> None:
         """Remember ids with their expiry."""
-        self._rows.setdefault(key, {}).update(dict.fromkeys(ids, now + self.window))
+        self._rows.setdefault(key, {}).update(dict.fromkeys(ids, coarse(now) + self.window))
 
     async def take(self, key: str, now: int) -> list[str]:
         """Unexpired ids, oldest first; the conversation's rows are dropped."""
@@ -104,7 +108,7 @@ class MemoryUpdateLog:
 
     async def done(self, update_id: str, now: int) -> None:
         """Remember, then drop what is too old or too many (oldest first)."""
-        self._ids[update_id] = now
+        self._ids[update_id] = coarse(now)
         if len(self._ids) > self.limit or next(iter(self._ids.values())) <= now - self.keep:
             newest = sorted(self._ids.items(), key=lambda r: r[1])[-self.limit :]
             self._ids = {i: t for i, t in newest if t > now - self.keep}
@@ -154,3 +158,34 @@ class MemoryFigures:
     async def read(self, first: str, last: str) -> list[FigureRow]:
         rows = (FigureRow(*k, v) for k, v in self._totals.items() if first <= k[0] <= last)
         return sorted(rows, key=lambda r: (r.week, r.region, r.figure))
+
+
+class MemoryPending:
+    """PendingUpdates in a dict (the terminal chat and tests): gone at exit, like the process."""
+
+    def __init__(self, ttl: int = PENDING_TTL) -> None:
+        self.ttl = ttl
+        self._rows: dict[str, tuple[Pending, int]] = {}
+
+    async def put(self, item: Pending, now: int) -> None:
+        self._rows.setdefault(item.id, (item, coarse(now) + self.ttl))
+
+    async def get(self, item_id: str) -> Pending | None:
+        row = self._rows.get(item_id)
+        return row[0] if row else None
+
+    async def page(self, after: int, limit: int) -> list[Pending]:
+        items = sorted((p for p, _ in self._rows.values() if p.seq > after), key=lambda p: p.seq)
+        return items[:limit]
+
+    async def done(self, item_id: str) -> None:
+        self._rows.pop(item_id, None)
+
+    async def purge(self, now: int) -> int:
+        old = [k for k, (_, exp) in self._rows.items() if exp <= now]
+        for k in old:
+            del self._rows[k]
+        return len(old)
+
+    async def count(self) -> int:
+        return len(self._rows)

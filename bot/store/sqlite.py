@@ -9,14 +9,14 @@ from pathlib import Path
 from typing import TypeVar
 
 from bot.engine.session import Session
-from bot.store.base import DEFAULT_TTL
+from bot.store.base import DEFAULT_TTL, coarse, coarse_session
 
 T = TypeVar("T")
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
     key TEXT PRIMARY KEY,      -- HMAC of platform and chat id, never the id itself
-    data TEXT NOT NULL,        -- Session JSON: node, language, entry code, times
-    expires INTEGER NOT NULL
+    data TEXT NOT NULL,        -- Session JSON: node, language, entry code, times (minutes)
+    expires INTEGER NOT NULL   -- whole minutes: never later than the TTL promises
 );
 CREATE INDEX IF NOT EXISTS sessions_expires ON sessions (expires);
 """
@@ -65,7 +65,7 @@ class SqliteStore:
     async def save(self, key: str, session: Session, now: int) -> None:
         """Insert or replace."""
         sql = "INSERT OR REPLACE INTO sessions (key, data, expires) VALUES (?, ?, ?)"
-        args = (key, session.to_json(), now + self.ttl)
+        args = (key, coarse_session(session).to_json(), coarse(now) + self.ttl)
         await self.run(lambda db: db.execute(sql, args))
 
     async def delete(self, key: str) -> None:

@@ -5,20 +5,20 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 
-from bot.store.base import DELETE_WINDOW, UPDATE_LIMIT, UPDATE_MEMORY
+from bot.store.base import DELETE_WINDOW, UPDATE_LIMIT, UPDATE_MEMORY, coarse
 from bot.store.sqlite import SqliteStore
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS message_trail (
     key TEXT NOT NULL,         -- the conversation's HMAC key, as for sessions
     id TEXT NOT NULL,          -- a message id in that chat (a per-chat counter)
-    expires INTEGER NOT NULL,  -- when the platform no longer lets the bot delete it
+    expires INTEGER NOT NULL,  -- whole minutes: the conversation's TTL, at most 48 hours
     PRIMARY KEY (key, id)
 );
 CREATE INDEX IF NOT EXISTS message_trail_expires ON message_trail (expires);
 CREATE TABLE IF NOT EXISTS update_log (
     id TEXT PRIMARY KEY,       -- an update id already answered; linked to no conversation
-    at INTEGER NOT NULL
+    at INTEGER NOT NULL        -- whole minutes
 );
 CREATE INDEX IF NOT EXISTS update_log_at ON update_log (at);
 """
@@ -39,7 +39,7 @@ class SqliteTrail:
     async def add(self, key: str, ids: Iterable[str], now: int) -> None:
         """Insert or refresh ids."""
         sql = "INSERT OR REPLACE INTO message_trail (key, id, expires) VALUES (?, ?, ?)"
-        rows = [(key, i, now + self.window) for i in ids]
+        rows = [(key, i, coarse(now) + self.window) for i in ids]
         await self.store.run(lambda db: db.executemany(sql, rows))
 
     async def take(self, key: str, now: int) -> list[str]:
@@ -97,7 +97,8 @@ class SqliteUpdateLog:
         prune = self._inserts % self.prune_every == 0
 
         def insert(db: sqlite3.Connection) -> None:
-            db.execute("INSERT OR REPLACE INTO update_log (id, at) VALUES (?, ?)", (update_id, now))
+            sql = "INSERT OR REPLACE INTO update_log (id, at) VALUES (?, ?)"
+            db.execute(sql, (update_id, coarse(now)))
             if prune:
                 self._prune(db, now)
 

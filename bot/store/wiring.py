@@ -9,15 +9,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.store.base import DEFAULT_TTL, Stores
+from bot.store.base import DEFAULT_TTL, DELETE_WINDOW, Stores
 from bot.store.figures_sqlite import SqliteFigures
 from bot.store.memory import (
     MemoryFigures,
+    MemoryPending,
     MemoryStore,
     MemorySyncState,
     MemoryTrail,
     MemoryUpdateLog,
 )
+from bot.store.pending_sqlite import SqlitePending
 from bot.store.sqlite import SqliteStore
 from bot.store.sync_sqlite import SqliteSyncState
 from bot.store.trail_sqlite import SqliteTrail, SqliteUpdateLog
@@ -29,7 +31,12 @@ def open_stores(data_dir: Path | None, ttl: int = DEFAULT_TTL) -> Stores:
     """SQLite in `data_dir` (the file is created readable by this user only), else memory."""
     if data_dir is None:
         return Stores(
-            MemoryStore(ttl), MemoryTrail(), MemoryUpdateLog(), MemorySyncState(), MemoryFigures()
+            MemoryStore(ttl),
+            MemoryTrail(min(ttl, DELETE_WINDOW)),
+            MemoryUpdateLog(),
+            MemorySyncState(),
+            MemoryFigures(),
+            MemoryPending(),
         )
     return sqlite_stores(data_dir / DATABASE, ttl)
 
@@ -40,5 +47,16 @@ def sqlite_stores(path: Path, ttl: int = DEFAULT_TTL) -> Stores:
 
 
 def beside(db: SqliteStore) -> Stores:
-    """The other ports in the file of an open session store (one connection, one lock)."""
-    return Stores(db, SqliteTrail(db), SqliteUpdateLog(db), SqliteSyncState(db), SqliteFigures(db))
+    """The other ports in the file of an open session store (one connection, one lock).
+
+    Message ids are kept no longer than the conversation they belong to (the TTL, 24 hours by
+    default), though Telegram would let a bot delete them for 48: erase works for as long as
+    the conversation is remembered, and nothing about it outlives it."""
+    return Stores(
+        db,
+        SqliteTrail(db, min(db.ttl, DELETE_WINDOW)),
+        SqliteUpdateLog(db),
+        SqliteSyncState(db),
+        SqliteFigures(db),
+        SqlitePending(db),
+    )

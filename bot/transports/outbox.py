@@ -6,6 +6,12 @@ per-chat interval has passed) or busy (one of its jobs is being sent). One sched
 the best ready chat (urgent head job first, then oldest) whenever the global rolling window
 has room, and starts its head job. A job that fails with a retryable error goes back to the
 head of its chat's queue with a delay, so a retry waits for a global slot like any other send.
+
+At most twice: a send that failed in a way that leaves open whether the platform carried it
+out (a timeout, a connection lost after the request went out: `unclear`) is tried again once;
+after a second unclear failure the job ends with MaybeSent instead of risking a third copy.
+A "too many requests" answer (429) is the platform asking to wait, not a failure: it is waited
+out and never counts towards `attempts`.
 """
 
 from __future__ import annotations
@@ -30,6 +36,10 @@ RetryPolicy = Callable[[BaseException, int], float | None]
 Monotonic = Callable[[], float]
 
 
+class MaybeSent(Exception):
+    """The platform may have carried out the send, after two unclear failures: not sent again."""
+
+
 @dataclass(frozen=True)
 class Limits:
     """Sending limits. The margins keep clock jitter from ever touching the platform's limit."""
@@ -49,6 +59,7 @@ class _Job:
     seq: int
     future: asyncio.Future[Any]
     attempt: int = 0
+    unclear: int = 0  # failures after which the platform may have carried out the send
 
 
 @dataclass
@@ -68,8 +79,9 @@ class Outbox:
         limits: Limits = Limits(),
         metrics: Metrics | None = None,
         clock: Monotonic = time.monotonic,
+        unclear: Callable[[BaseException], bool] = lambda _: False,
     ) -> None:
-        self.retry, self.limits, self.clock = retry, limits, clock
+        self.retry, self.limits, self.clock, self.unclear = retry, limits, clock, unclear
         self.metrics = metrics or Metrics()
         self.metrics.gauge("outbox_pending", self.pending)
         self._chats: dict[Hashable, _Chat] = {}
@@ -204,6 +216,8 @@ class Outbox:
 
     async def _deliver(self, job: _Job, state: _Chat) -> None:
         try:
+            if job.future.cancelled():  # its turn was given up: a late copy would be a double
+                return
             result = await job.make()
         except asyncio.CancelledError:
             job.future.cancel()
@@ -222,19 +236,26 @@ class Outbox:
             self._finish(job.chat, state)
 
     def _failed(self, job: _Job, state: _Chat, exc: Exception) -> None:
+        if job.future.done():  # nobody waits for it any more: not retried
+            return
+        job.unclear += self.unclear(exc)
+        if job.unclear >= 2:  # a third copy is worse than none: at most twice
+            self.metrics.inc("outbox_maybe_sent")
+            return job.future.set_exception(MaybeSent(type(exc).__name__))
         delay = self._retry_delay(exc, job.attempt)
         if delay is None:
-            if not job.future.done():
-                job.future.set_exception(exc)
-            return
-        job.attempt += 1
+            return job.future.set_exception(exc)
+        if getattr(exc, "retry_after", None) is None:  # a 429 asks to wait: not an attempt
+            job.attempt += 1
         state.next_ok = max(state.next_ok, self.clock() + delay)
         state.jobs.appendleft(job)
 
     def _retry_delay(self, exc: BaseException, attempt: int) -> float | None:
-        delay = self.retry(exc, attempt) if attempt + 1 < self.limits.attempts else None
+        waited_out = getattr(exc, "retry_after", None) is not None  # 429: always waited out
+        last = attempt + 1 >= self.limits.attempts and not waited_out
+        delay = None if last else self.retry(exc, attempt)
         self.metrics.inc("outbox_retries" if delay is not None else "outbox_failures")
-        if getattr(exc, "retry_after", None) is not None:  # the platform said: too many (429)
+        if waited_out:  # the platform said: too many (429)
             self.metrics.inc("outbox_rate_limited")
         log.info(
             "send failed: %s, attempt %d, %s",

@@ -15,7 +15,8 @@ from bot.store.keys import Keyer, load_secret
 from bot.store.memory import MemoryStore
 from bot.store.sqlite import SqliteStore
 
-S = Session("home", "tr", "v1", 1000, 1000, entry_code="K3F9")
+T = 60_000  # a whole minute: stored times are whole minutes
+S = Session("home", "tr", "v1", T, T, entry_code="K3F9")
 
 
 @pytest.fixture(params=["memory", "sqlite"])
@@ -28,38 +29,47 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
 
 
 async def test_save_and_load(store: SessionStore) -> None:
-    await store.save("k1", S, 1000)
-    assert await store.load("k1", 1001) == S
-    assert await store.load("other", 1001) is None
+    await store.save("k1", S, T)
+    assert await store.load("k1", T + 1) == S
+    assert await store.load("other", T + 1) is None
 
 
 async def test_replace(store: SessionStore) -> None:
-    await store.save("k1", S, 1000)
-    await store.save("k1", S.at("help", 1010), 1010)
-    loaded = await store.load("k1", 1011)
+    await store.save("k1", S, T)
+    await store.save("k1", S.at("help", T + 10), T + 10)
+    loaded = await store.load("k1", T + 11)
     assert loaded is not None and loaded.node == "help"
     assert await store.count() == 1
 
 
 async def test_expires_after_inactivity(store: SessionStore) -> None:
-    await store.save("k1", S, 1000)
-    assert await store.load("k1", 1059) is not None
-    assert await store.load("k1", 1060) is None, "gone exactly at the TTL"
+    await store.save("k1", S, T)
+    assert await store.load("k1", T + 59) is not None
+    assert await store.load("k1", T + 60) is None, "gone exactly at the TTL"
+
+
+async def test_times_are_stored_to_the_minute_and_never_outlive_the_ttl(
+    store: SessionStore,
+) -> None:
+    await store.save("k1", S.touch(T + 59), T + 59)
+    loaded = await store.load("k1", T + 59)
+    assert loaded is not None and loaded.updated == T, "last activity kept to the minute"
+    assert await store.load("k1", T + 60) is None, "rounded down: gone no later than the TTL"
 
 
 async def test_purge_removes_only_expired(store: SessionStore) -> None:
-    await store.save("old", S, 1000)
-    await store.save("new", S, 1050)
-    assert await store.purge(1070) == 1
+    await store.save("old", S, T)
+    await store.save("new", S, T + 60)
+    assert await store.purge(T + 70) == 1
     assert await store.count() == 1
-    assert await store.load("new", 1070) is not None
+    assert await store.load("new", T + 70) is not None
 
 
 async def test_delete(store: SessionStore) -> None:
-    await store.save("k1", S, 1000)
+    await store.save("k1", S, T)
     await store.delete("k1")
     await store.delete("never-there")
-    assert await store.load("k1", 1001) is None
+    assert await store.load("k1", T + 1) is None
 
 
 async def test_sqlite_file_is_private_and_secure_delete_is_on(tmp_path: Path) -> None:
@@ -71,10 +81,10 @@ async def test_sqlite_file_is_private_and_secure_delete_is_on(tmp_path: Path) ->
 
 async def test_sqlite_survives_reopen(tmp_path: Path) -> None:
     first = SqliteStore(tmp_path / "s.db", ttl=60)
-    await first.save("k", S, 1000)
+    await first.save("k", S, T)
     await first.close()
     second = SqliteStore(tmp_path / "s.db", ttl=60)
-    assert await second.load("k", 1001) == S
+    assert await second.load("k", T + 1) == S
     await second.close()
 
 

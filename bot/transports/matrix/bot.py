@@ -35,7 +35,7 @@ from bot.transports.retry import backoff
 
 log = logging.getLogger(__name__)
 __all__ = ["PLATFORM", "MatrixBot"]
-PURGE_EVERY = 3600  # seconds between purges of expired sessions
+PURGE_EVERY = 600  # seconds between purges of expired sessions (the sync returns every 30 s)
 
 
 class MatrixBot:

@@ -7,71 +7,26 @@ Privacy: chat ids live only in memory while a turn is handled; what is stored is
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 
 from telegram import Bot, CallbackQuery, Chat, Update
 from telegram import Message as TgMessage
 from telegram.error import BadRequest, TelegramError
-from telegram.ext import ContextTypes
 
 from bot.engine import inputs as i
 from bot.engine.replies import Erase, Handoff, Message, Reply
 from bot.runner import Deliver, Runner
 from bot.store.base import MessageTrail
 from bot.transports.background import Background
-from bot.transports.outbox import Outbox
-from bot.transports.telegram.convert import REVEALING, Part, render, to_input
+from bot.transports.outbox import MaybeSent, Outbox
+from bot.transports.telegram.convert import REVEALING, TEXT_LIMIT, Part, render, to_input
+from bot.transports.telegram.fairness import Collapser
+from bot.transports.telegram.screens import Ctx, Screens
 
 log = logging.getLogger(__name__)
 PLATFORM = "telegram"
 DELETE_BATCH = 100  # deleteMessages takes at most 100 ids
 NOT_MODIFIED = "message is not modified"
-
-
-@dataclass
-class Ctx:
-    """What one turn needs to answer: where, under which key, and which screen to replace."""
-
-    chat_id: int
-    key: str
-    edit_id: int | None = None
-
-
-class Screens:
-    """Which node each recent bot message showed, so a pressed button can be checked for age.
-
-    Memory only and bounded: after a restart, buttons are checked against the current node.
-    """
-
-    def __init__(self, size: int = 100_000) -> None:
-        self.size = size
-        self._nodes: OrderedDict[tuple[str, int], str] = OrderedDict()
-        self._latest: dict[str, int] = {}
-
-    def remember(self, key: str, message_id: int, node: str) -> None:
-        """Record a screen; it becomes the conversation's latest."""
-        self._nodes[(key, message_id)] = node
-        self._latest[key] = message_id
-        while len(self._nodes) > self.size:
-            (old_key, old_id), _ = self._nodes.popitem(last=False)
-            if self._latest.get(old_key) == old_id:
-                del self._latest[old_key]
-
-    def node(self, key: str, message_id: int | None) -> str | None:
-        """The node a message showed, if known."""
-        return None if message_id is None else self._nodes.get((key, message_id))
-
-    def is_latest(self, key: str, message_id: int | None) -> bool:
-        """True for the conversation's newest screen."""
-        return message_id is not None and self._latest.get(key) == message_id
-
-    def forget(self, key: str) -> None:
-        """Drop a conversation (erase)."""
-        self._latest.pop(key, None)
-        for k in [k for k in self._nodes if k[0] == key]:
-            del self._nodes[k]
 
 
 class Adapter:
@@ -90,10 +45,12 @@ class Adapter:
         self.screens = Screens()
         self.metrics = runner.metrics
         self.later = Background(lambda exc: self.metrics.inc("telegram_background_failed"))
+        self.collapse = Collapser(runner, bot, outbox, trail).collapse
 
     # ----------------------------------------------------------------- updates in
-    async def on_update(self, update: object, _: ContextTypes.DEFAULT_TYPE | None = None) -> None:
-        """The PTB handler: every update of the bot passes here."""
+    async def on_update(self, update: object) -> None:
+        """Every update of the bot passes here; raises when the answer was not delivered (the
+        intake tries it again later, or counts it as undelivered)."""
         if not isinstance(update, Update) or update.effective_chat is None:
             return
         chat = update.effective_chat
@@ -117,7 +74,7 @@ class Adapter:
                 return
             inp = i.Edited(typed)
         key = self.runner.key(PLATFORM, chat_id)
-        await self.trail.add(key, [str(message.message_id)], self._now())
+        await self._file(key, [message.message_id])
         if isinstance(inp, i.Unsupported) and inp.kind in REVEALING:
             await self._delete_now(chat_id, key, message.message_id)
         self.metrics.inc(f"telegram_in_{type(inp).__name__.lower()}")
@@ -164,7 +121,11 @@ class Adapter:
         return deliver
 
     async def _show(self, ctx: Ctx, msg: Message) -> None:
-        parts = render(msg)
+        try:
+            parts = render(msg)
+        except Exception as exc:  # a bug in rendering: the text alone, which ends with 112
+            self._failed("render", exc)
+            parts = [Part(msg.text[-TEXT_LIMIT // 2 :], None)]
         edit, ctx.edit_id = ctx.edit_id, None  # only the first reply may replace the screen
         if edit is not None and len(parts) == 1 and await self._edit(ctx, edit, parts[0], msg):
             self.screens.remember(ctx.key, edit, msg.node)
@@ -172,7 +133,7 @@ class Adapter:
         ids = [mid for p in parts if (mid := await self._send(ctx.chat_id, p, msg.urgent))]
         if not ids:
             return
-        await self.trail.add(ctx.key, [str(m) for m in ids], self._now())
+        await self._file(ctx.key, ids)
         if msg.ephemeral:
             self.later.later(self.vanish_after, lambda: self._vanish(ctx.chat_id, ctx.key, ids))
         else:
@@ -186,9 +147,12 @@ class Adapter:
 
         try:
             sent = await self.outbox.send(chat_id, send, urgent=urgent)
+        except MaybeSent:  # Telegram may have shown it (twice at most): not sent a third time
+            self.metrics.inc("telegram_maybe_sent")
+            return None
         except TelegramError as exc:
             self._failed("send", exc)
-            return None
+            raise  # not answered: the runner tries its short line, the intake tries later
         self.metrics.inc("telegram_sent_urgent" if urgent else "telegram_sent")
         return sent.message_id
 
@@ -243,11 +207,18 @@ class Adapter:
     def _now(self) -> int:
         return self.runner.timestamp()
 
+    async def _file(self, key: str, ids: list[int]) -> None:
+        """Message ids for erase; a failure costs erase these ids, never the resident's answer."""
+        try:
+            await self.trail.add(key, [str(m) for m in ids], self._now())
+        except Exception as exc:
+            self._failed("trail", exc)
+
     async def _quietly(self, call: Awaitable[object]) -> None:
         """Await a call whose failure must not stop the turn; count it, log only its type."""
         try:
             await call
-        except TelegramError as exc:
+        except (TelegramError, MaybeSent) as exc:
             self._failed("call", exc)
 
     def _failed(self, what: str, exc: Exception) -> None:

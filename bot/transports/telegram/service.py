@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import signal
@@ -11,17 +12,18 @@ import warnings
 from dataclasses import dataclass, field
 
 from telegram import Update
-from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter
-from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
+from telegram.ext import Application, ApplicationBuilder
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.runner import Runner
 from bot.store.base import Stores
 from bot.transports import logs
+from bot.transports.inbox import Inbox
 from bot.transports.outbox import Limits, Outbox
 from bot.transports.retry import backoff, connect
-from bot.transports.telegram.adapter import Adapter
-from bot.transports.telegram.intake import Intake
+from bot.transports.telegram.adapter import PLATFORM, Adapter
+from bot.transports.telegram.intake import HELD, Hooks, Intake
 from bot.transports.telegram.receive import Poller, Webhook
 
 # Opt in to PTB's coming behaviour (durations as timedelta) so that building a RetryAfter
@@ -41,6 +43,15 @@ def retry_delay(exc: BaseException, attempt: int) -> float | None:
     if isinstance(exc, NetworkError):  # 5xx, timeouts, connection errors
         return backoff(attempt + 1)
     return None
+
+
+def unclear(exc: BaseException) -> bool:
+    """An error after which Telegram may have carried out the call: a timeout or a connection
+    lost after the request went out (not one refused before sending, not an HTTP error)."""
+    text = str(exc)
+    if isinstance(exc, TimedOut):
+        return not text.startswith("Pool timeout")  # PTB: that request was not sent
+    return isinstance(exc, NetworkError) and text.startswith("httpx.") and "Connect" not in text
 
 
 def transient_at_start(exc: BaseException) -> bool:
@@ -90,6 +101,7 @@ class Options:
     poll_timeout: int = 30
     timeout: float = 15.0  # seconds to wait for one Bot API answer
     workers: int = 64  # ordinary updates handled at once; acute-danger ones never wait
+    held: int = HELD  # updates in memory at once; the rest wait in the inbox on disk
 
 
 class TelegramBot:
@@ -97,15 +109,27 @@ class TelegramBot:
 
     def __init__(self, runner: Runner, stores: Stores, options: Options) -> None:
         self.runner, self.options = runner, options
-        self.trail, self.updates = stores.trail, stores.updates
+        self.trail, self.pending = stores.trail, stores.pending
         self.app = application(options.token, options.api_url, options.timeout)
-        self.outbox = Outbox(retry_delay, options.limits, runner.metrics)
+        self.outbox = Outbox(retry_delay, options.limits, runner.metrics, unclear=unclear)
         self.adapter = Adapter(runner, self.app.bot, self.outbox, self.trail, options.vanish_after)
-        self.intake = Intake(
-            self.app, self.updates, self._now, runner.metrics, self._urgent, options.workers
+        inbox = Inbox(
+            stores.updates,
+            self._now,
+            runner.metrics,
+            "telegram",
+            stores.pending,
+            (runner.seal, runner.unseal),
         )
-        self.app.add_handler(TypeHandler(Update, self.adapter.on_update))
-        self.app.add_error_handler(self._on_error)
+        hooks = Hooks(
+            self.adapter.on_update,
+            self.adapter.collapse,
+            self._urgent,
+            lambda chat: runner.key(PLATFORM, chat),
+            lambda update: json.dumps(update.to_dict(), separators=(",", ":")).encode(),
+            lambda data: Update.de_json(json.loads(data), self.app.bot),
+        )
+        self.intake = Intake(hooks, inbox, runner.metrics, options.workers, options.held)
         self.receiver = self._receiver()
         self._maintenance: asyncio.Task[None] | None = None
 
@@ -125,11 +149,6 @@ class TelegramBot:
     def _now(self) -> int:
         return self.runner.timestamp()
 
-    async def _on_error(self, _: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        # Only the type: the update and the error text can carry what a resident wrote.
-        self.runner.metrics.inc("telegram_errors")
-        log.error("handling an update failed: %s", type(context.error).__name__)
-
     async def start(self) -> None:
         """Connect (getMe; network errors retried, a refused token raises InvalidToken), then
         receive updates."""
@@ -139,19 +158,22 @@ class TelegramBot:
             await self.app.bot.shutdown()  # the HTTP connections opened for getMe
             raise
         await self.app.start()
+        self._maintenance = asyncio.create_task(self._maintain())  # purges before reading back
+        await asyncio.sleep(0)
         await self.receiver.start()
-        self._maintenance = asyncio.create_task(self._maintain())
         log.info(
             "telegram: receiving updates by %s", "webhook" if self.options.webhook else "polling"
         )
 
     async def _maintain(self) -> None:
-        """Purge expired sessions and message ids at start (what expired while the bot was
-        down goes at once, not when the next message arrives) and then every ten minutes."""
+        """Purge expired sessions, message ids and day-old unanswered updates at start (what
+        expired while the bot was down goes at once, not when the next message arrives) and
+        then every ten minutes."""
         while True:
             sessions = await self.runner.purge()
             ids = await self.trail.purge(self._now())
-            log.info("purged %d sessions and %d message ids", sessions, ids)
+            kept = await self.pending.purge(self._now())
+            log.info("purged %d sessions, %d message ids, %d updates", sessions, ids, kept)
             await asyncio.sleep(MAINTENANCE_EVERY)
 
     async def stop(self, drain: float = 10.0) -> None:

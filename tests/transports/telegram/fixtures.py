@@ -51,6 +51,7 @@ async def start_bot(
     opts = {"limits": FAST, "vanish_after": 0.3, "poll_timeout": 1, **options}
     options_ = Options(fake.token, fake.url, **opts)  # type: ignore[arg-type]
     bot = TelegramBot(runner, beside(store), options_)
+    fake.is_answered = bot.intake.answered
     await bot.start()
     return bot
 
