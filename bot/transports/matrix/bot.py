@@ -27,6 +27,7 @@ from nio import AsyncClient, SyncResponse
 from bot.runner import Runner
 from bot.store.base import SyncState, UpdateLog
 from bot.transports.background import Background
+from bot.transports.matrix import crosssign
 from bot.transports.matrix.connect import LoginFailed, MatrixConfig
 from bot.transports.matrix.conversations import PLATFORM, Conversations
 from bot.transports.matrix.homeserver import Homeserver, transient
@@ -56,6 +57,12 @@ class MatrixBot:
         self.talk = Conversations(client, runner, self.hs, state, handled, cfg, self.later)
         self.rooms = Rooms(client, runner, self.hs, state, cfg, self.talk)
         self.batches = 0  # handled sync batches, for tests that wait for the bot to settle
+        self.signed = not cfg.cross_signing  # the device is cross-signed (or need not be)
+
+    async def cross_sign(self) -> None:
+        """Sign the bot's device with its account's keys, if not done yet (crosssign.py)."""
+        if not self.signed:
+            self.signed = await crosssign.ensure(self.client, self.cfg)
 
     # ------------------------------------------------------------------ the loop
     async def run(self) -> None:
@@ -77,6 +84,7 @@ class MatrixBot:
             if time.monotonic() - purged > PURGE_EVERY:
                 purged = time.monotonic()
                 await self.runner.purge()
+                await self.cross_sign()  # a homeserver that refused at start may take it now
 
     async def _sync(self, since: str | None, first: bool) -> object:
         """One sync; errors nio does not retry itself (a proxy's HTML 502, ...) come back too."""

@@ -38,6 +38,8 @@ class MatrixConfig:
     # a reply is being prepared (an encrypted one takes seconds).
     read_receipts: bool = False
     typing: bool = False
+    # The bot's device signed by its account's own cross-signing keys (crosssign.py).
+    cross_signing: bool = True
 
 
 @dataclass(frozen=True)
