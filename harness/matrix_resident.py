@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import json
 import secrets
 import time
 from collections.abc import Callable
@@ -25,9 +26,12 @@ from nio import (
     RoomMessagesResponse,
     RoomPreset,
     RoomSendResponse,
+    ToDeviceMessage,
+    ToDeviceResponse,
     TypingNoticeEvent,
 )
 from nio.store import SqliteStore
+from unpaddedbase64 import encode_base64
 
 from harness.synapse import Synapse
 
@@ -203,6 +207,40 @@ class Resident:
         missing = self.client.get_missing_sessions(room_id)
         if missing:
             await self.client.keys_claim(missing)
+
+    async def raw(self, method: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        """One request to the client API as this resident, bypassing nio's checks."""
+        headers = {"Authorization": f"Bearer {self.client.access_token}"}
+        resp = await self.client.send(
+            method, f"/_matrix/client/v3{path}", json.dumps(body), headers=headers
+        )
+        async with resp:
+            assert resp.status == 200, (resp.status, await resp.text())
+            return dict(await resp.json())
+
+    async def olm_to_device(self, user: str, device: str, payload: dict[str, Any]) -> None:
+        """Send `user`'s `device` an Olm-encrypted to-device event with exactly this payload
+        (which a correct client would never send: for testing what the bot does with it)."""
+        olm = self.client.olm
+        assert olm is not None
+        olm.users_for_key_query.add(user)
+        await self.client.keys_query()
+        missing = olm.get_missing_sessions([user])
+        if missing:
+            await self.client.keys_claim(missing)
+        target = self.client.device_store[user][device]
+        session = olm.session_store.get(target.curve25519)
+        assert session is not None, "no Olm session with the device"
+        kind, body = session.encrypt(json.dumps(payload)).to_parts()
+        content = {
+            "algorithm": "m.olm.v1.curve25519-aes-sha2",
+            "sender_key": olm.account.identity_keys["curve25519"],
+            "ciphertext": {target.curve25519: {"type": kind, "body": encode_base64(body)}},
+        }
+        resp = await self.client.to_device(
+            ToDeviceMessage("m.room.encrypted", user, device, content)
+        )
+        assert isinstance(resp, ToDeviceResponse), resp
 
     async def history(self, room_id: str) -> list[Any]:
         """Every event of the room as the homeserver gives it to this client now, newest first."""
