@@ -149,11 +149,18 @@ class Resident:
         await self.until(lambda: room_id in self.client.rooms, what="the room to be joined")
 
     # ------------------------------------------------------------------ actions
-    async def open_dm(self, bot: str, encrypted: bool, others: tuple[str, ...] = ()) -> str:
-        """Create a direct chat (as Element does: both may moderate) and invite the bot."""
+    async def open_dm(
+        self,
+        bot: str,
+        encrypted: bool,
+        others: tuple[str, ...] = (),
+        preset: RoomPreset = RoomPreset.trusted_private_chat,
+    ) -> str:
+        """Create a direct chat and invite the bot: by default as Element does (both may
+        moderate); `private_chat` leaves the bot without power."""
         resp = await self.client.room_create(
             is_direct=not others,
-            preset=RoomPreset.trusted_private_chat,
+            preset=preset,
             invite=[bot, *others],
             initial_state=[MEGOLM] if encrypted else [],
         )
@@ -171,16 +178,21 @@ class Resident:
         await self.joined(room_id)
         return room_id
 
-    async def conversation(self, bot: str, encrypted: bool, first: str | None = None) -> str:
-        """Open a chat with the bot as a resident would; returns the bot's own room, joined."""
-        original = await self.open_dm(bot, encrypted)
+    async def conversation(
+        self, bot: str, encrypted: bool, first: str | None = None, moved: bool = False
+    ) -> str:
+        """Open a chat with the bot as a resident would; returns the room the conversation is
+        in: the resident's own chat (Element's preset), or with `moved` (a chat where the bot
+        may not redact) the bot's own room, joined."""
+        preset = RoomPreset.private_chat if moved else RoomPreset.trusted_private_chat
+        original = await self.open_dm(bot, encrypted, preset=preset)
         if first is not None:
             await self.say(original, first)
-        return await self.accept(bot)
+        return await self.accept(bot) if moved else original
 
-    async def greeted(self, bot: str, encrypted: bool) -> str:
-        """Open a chat with the bot and wait for its greeting; returns the bot's room."""
-        room = await self.conversation(bot, encrypted)
+    async def greeted(self, bot: str, encrypted: bool, moved: bool = False) -> str:
+        """Open a chat with the bot and wait for its greeting; returns the conversation's room."""
+        room = await self.conversation(bot, encrypted, moved=moved)
         await self.reply(room, bot, 0)
         return room
 
