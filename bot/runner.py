@@ -111,6 +111,10 @@ class Runner:
         session = await self.store.load(self.key(platform, chat_id), self.timestamp())
         return session.lang if session else self.negotiate(None)
 
+    async def ongoing(self, platform: str, chat_id: str | int) -> bool:
+        """Whether the conversation has a session that has not expired."""
+        return await self.store.load(self.key(platform, chat_id), self.timestamp()) is not None
+
     def keys(self, platform: str, chat_id: str | int) -> list[str]:
         """The conversation's key, and its key under the previous secret if one was given (a
         transport erases the message ids it filed under either)."""
@@ -203,7 +207,7 @@ class Runner:
             turn = Turn(session, (engine.fallback(lang),))
         _count(self.metrics, inp, turn)
         if numbered:
-            self._remember(key, turn)
+            _remember(self._shown, key, turn)
         await self._deliver(engine, deliver, turn, session, client_lang)
         if turn.session is None:
             await self.store.delete(key)
@@ -231,23 +235,26 @@ class Runner:
             lang = known.lang if known is not None else self.negotiate(client_lang)
             await deliver((engine.fallback(lang),))
 
-    def _remember(self, key: str, turn: Turn) -> None:
-        """What a number refers to next: the choices of the last lasting message sent."""
-        if turn.session is None:
-            self._shown.pop(key, None)
-            return
-        shown = [r for r in turn.replies if isinstance(r, Message) and not r.ephemeral]
-        if shown:
-            self._shown[key] = (shown[-1].node, choices(shown[-1]))
-            self._shown.move_to_end(key)
-            if len(self._shown) > SHOWN_LIMIT:
-                self._shown.popitem(last=False)
-
     async def _purge(self, ts: int) -> None:
         """Delete expired sessions now and then, so nothing outlives its TTL on disk for long."""
         if ts >= self._next_purge:
             self._next_purge = ts + PURGE_EVERY
             self.metrics.inc("sessions_purged", await self.store.purge(ts))
+
+
+def _remember(
+    shown_by_key: OrderedDict[str, tuple[str, tuple[Button, ...]]], key: str, turn: Turn
+) -> None:
+    """What a number refers to next: the choices of the last lasting message sent."""
+    if turn.session is None:
+        shown_by_key.pop(key, None)
+        return
+    shown = [r for r in turn.replies if isinstance(r, Message) and not r.ephemeral]
+    if shown:
+        shown_by_key[key] = (shown[-1].node, choices(shown[-1]))
+        shown_by_key.move_to_end(key)
+        if len(shown_by_key) > SHOWN_LIMIT:
+            shown_by_key.popitem(last=False)
 
 
 def _greeted(engine: Engine, session: Session) -> bool:
@@ -277,12 +284,8 @@ def _count(metrics: Metrics, inp: i.Input, turn: Turn) -> None:
         metrics.inc("danger_screens")
     if turn.session is None:
         metrics.inc("erasures")
-    log.debug(
-        "turn: input=%s replies=%d urgent=%s",
-        type(inp).__name__,
-        len(turn.replies),
-        turn.urgent,
-    )
+    kind, n = type(inp).__name__, len(turn.replies)
+    log.debug("turn: input=%s replies=%d urgent=%s", kind, n, turn.urgent)
 
 
 async def _move(store: SessionStore, old: str, key: str, ts: int) -> None:

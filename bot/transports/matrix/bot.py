@@ -30,6 +30,7 @@ from bot.transports.background import Background
 from bot.transports.matrix import crosssign
 from bot.transports.matrix.connect import LoginFailed, MatrixConfig
 from bot.transports.matrix.conversations import PLATFORM, Conversations
+from bot.transports.matrix.forget import forget_departed
 from bot.transports.matrix.homeserver import Homeserver, transient
 from bot.transports.matrix.rooms import Rooms
 from bot.transports.retry import backoff
@@ -83,8 +84,14 @@ class MatrixBot:
             self.batches += 1
             if time.monotonic() - purged > PURGE_EVERY:
                 purged = time.monotonic()
-                await self.runner.purge()
-                await self.cross_sign()  # a homeserver that refused at start may take it now
+                await self._hourly()
+
+    async def _hourly(self) -> None:
+        """Expired conversations are left and forgotten, also by the encryption store."""
+        await self.runner.purge()
+        await self._guarded(self.rooms.expire)
+        forget_departed(self.client)  # also what an earlier run left behind
+        await self.cross_sign()  # a homeserver that refused at start may take it now
 
     async def _sync(self, since: str | None, first: bool) -> object:
         """One sync; errors nio does not retry itself (a proxy's HTML 502, ...) come back too."""

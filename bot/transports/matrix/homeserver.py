@@ -27,6 +27,7 @@ from nio import (
 )
 
 from bot.metrics import Metrics
+from bot.transports.matrix.forget import forget_departed
 from bot.transports.retry import BASE, backoff
 
 log = logging.getLogger(__name__)
@@ -215,6 +216,7 @@ class Homeserver:
         """Leave the room and forget it, so it no longer shows up for the bot."""
         await self.retrying("leave", lambda: self.client.room_leave(room_id))
         await self.retrying("forget", lambda: self.client.room_forget(room_id))
+        forget_departed(self.client)  # the encryption store forgets the room and the resident
 
 
 def _redactable(event: Any) -> bool:

@@ -153,6 +153,17 @@ class Rooms:
         await self.hs.history_from_invite(room_id)
         await self._own_room(room_id, key, OwnRoom(code, lang, greeted=False), [])
 
+    async def expire(self) -> None:
+        """Leave, without a word, the conversations that expired (a message a day later could
+        show up on a screen someone else reads); the encryption store then forgets them."""
+        for room_id in list(self.client.rooms):
+            key = self.runner.key(PLATFORM, room_id)
+            own = await self.state.room(key)
+            if own is not None and own.greeted and not await self.runner.ongoing(PLATFORM, room_id):
+                self.runner.metrics.inc("matrix_rooms_expired")
+                await self.state.drop_room(key)
+                await self.hs.leave(room_id)
+
     async def _one_to_one_only(
         self, room_id: str, key: str | None, line: str = "private_only"
     ) -> None:

@@ -117,3 +117,44 @@ async def test_no_id_key_or_payload_in_what_nio_logs(
         assert raw not in text, raw
     for key in (identity["curve25519"], identity["ed25519"]):
         assert key not in text
+
+
+async def _end(how: str, bot: BotUnderTest, resident: Resident, room: str) -> None:
+    assert bot.app is not None and bot.running is not None
+    if how == "erase":
+        await resident.say(room, "wissen")
+        await resident.reply(room, bot.user_id, 2)
+    elif how == "leave":
+        await resident.client.room_leave(room)
+    else:  # the conversation expired: its session is gone, the hourly round leaves the room
+        await bot.app.stores.sessions.delete(bot.app.runner.key("matrix", room))
+        await bot.running.bot.rooms.expire()
+
+
+@pytest.mark.parametrize("how", ["erase", "leave", "expire"])
+async def test_the_encryption_store_forgets_the_resident(
+    matrix_bot: BotUnderTest, resident: Resident, screen: Screens, how: str
+) -> None:
+    bot = matrix_bot.user_id
+    room = await resident.greeted(bot, encrypted=True)
+    await resident.say(room, screen.number("start", "help"))
+    await resident.reply(room, bot, 1)
+    assert matrix_bot.running is not None
+    olm = matrix_bot.running.client.olm
+    assert olm is not None and resident.user_id in olm.device_store.users
+
+    await _end(how, matrix_bot, resident, room)
+    client = matrix_bot.running.client
+    await resident.until(lambda: room not in client.rooms, timeout=60, what="the bot to leave")
+    await matrix_bot.settled()
+    assert resident.user_id not in olm.device_store.users
+    await matrix_bot.stop()
+    device = str(resident.client.device_id)
+    curve = resident.client.olm.account.identity_keys["curve25519"]  # type: ignore[union-attr]
+    store = [p for p in (matrix_bot.data_dir / "matrix").iterdir() if p.name.startswith("crypto")]
+    assert store
+    for path in store:
+        assert path.stat().st_mode & 0o077 == 0, f"{path.name} is for the bot's user only"
+        data = path.read_bytes()
+        for raw in (resident.user_id, room, device, curve):
+            assert raw.encode() not in data, (path.name, raw)
