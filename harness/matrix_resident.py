@@ -33,6 +33,7 @@ from nio import (
 from nio.store import SqliteStore
 from unpaddedbase64 import encode_base64
 
+from harness.matrix_trust import set_up, trusted_devices
 from harness.synapse import Synapse
 
 MEGOLM = {
@@ -64,7 +65,9 @@ class Seen:
 class Resident:
     """Logs in with its own device and encryption store, syncs in the background, talks."""
 
-    def __init__(self, synapse: Synapse, home: Path, prefix: str = "resident") -> None:
+    def __init__(
+        self, synapse: Synapse, home: Path, prefix: str = "resident", strict: bool = False
+    ) -> None:
         self.user_id, self.password = new_user(synapse, prefix)
         home.mkdir(parents=True, exist_ok=True)
         config = AsyncClientConfig(
@@ -77,6 +80,10 @@ class Resident:
         self.read: dict[str, set[tuple[str, str]]] = {}  # room id -> (user, event id) receipts
         self.typists: dict[str, set[str]] = {}  # room id -> users ever seen typing
         self._task: asyncio.Task[None] | None = None
+        # As Element with "exclude insecure devices" (MSC4153): the resident has cross-signing,
+        # reads messages from cross-signed devices only and encrypts for those only.
+        self.strict = strict
+        self.refused: list[str] = []  # event ids of messages from devices it did not trust
 
     async def __aenter__(self) -> Resident:
         resp = await self.client.login(self.password, device_name="phone")
@@ -86,6 +93,8 @@ class Resident:
         self.client.add_event_callback(self._on_member, RoomMemberEvent)
         self.client.add_ephemeral_callback(self._on_ephemeral, (ReceiptEvent, TypingNoticeEvent))
         await self.client.sync(timeout=0, full_state=True)
+        if self.strict:
+            await set_up(self.client)
         self._task = asyncio.ensure_future(self.client.sync_forever(timeout=5000))
         return self
 
@@ -98,6 +107,11 @@ class Resident:
 
     # ------------------------------------------------------------------ callbacks
     async def _on_message(self, room: Any, event: Any) -> None:
+        decrypted = self.strict and getattr(event, "decrypted", False)
+        decrypted = decrypted and event.sender != self.user_id  # its own words, from itself
+        if decrypted and not await self._from_trusted_device(event):
+            self.refused.append(event.event_id)
+            return
         source = getattr(event, "source", {}) or {}
         content = source.get("content") or {}
         body = getattr(event, "body", None)
@@ -203,8 +217,10 @@ class Resident:
     async def send(self, room_id: str, content: dict[str, Any]) -> str:
         """Send any m.room.message content (encrypted where the room is)."""
         await self._sessions_with_everyone(room_id)
+        if self.strict:
+            await self._trust_cross_signed(room_id)
         resp = await self.client.room_send(
-            room_id, "m.room.message", content, ignore_unverified_devices=True
+            room_id, "m.room.message", content, ignore_unverified_devices=not self.strict
         )
         assert isinstance(resp, RoomSendResponse), resp
         return str(resp.event_id)
@@ -219,6 +235,26 @@ class Resident:
         missing = self.client.get_missing_sessions(room_id)
         if missing:
             await self.client.keys_claim(missing)
+
+    async def _from_trusted_device(self, event: Any) -> bool:
+        """Whether a decrypted event came from a device its sender cross-signed."""
+        if event.sender not in self.client.device_store.users:
+            assert self.client.olm is not None
+            self.client.olm.users_for_key_query.add(event.sender)
+            await self.client.keys_query()
+        devices = self.client.device_store[event.sender].values()
+        device = next((d for d in devices if d.curve25519 == event.sender_key), None)
+        return device is not None and device.id in await trusted_devices(self.client, event.sender)
+
+    async def _trust_cross_signed(self, room_id: str) -> None:
+        """Encrypt for cross-signed devices only: verify those, blacklist the others."""
+        for user in self.client.rooms[room_id].users:
+            trusted = await trusted_devices(self.client, user)
+            for device in list(self.client.device_store[user].values()):
+                if device.id in trusted:
+                    self.client.verify_device(device)
+                else:
+                    self.client.blacklist_device(device)
 
     async def raw(self, method: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
         """One request to the client API as this resident, bypassing nio's checks."""

@@ -49,6 +49,8 @@ async def set_up(client: AsyncClient) -> CrossSigningKeys:
     """Give a test resident cross-signing, as Element does at first login: upload the keys
     (a first upload needs no password) and sign the client's own device."""
     user, device = str(client.user_id), str(client.device_id)
+    if client.should_upload_keys:
+        await client.keys_upload()  # the device's own keys first: they are what gets signed
     keys = CrossSigningKeys.new()
     headers = {"Authorization": f"Bearer {client.access_token}"}
     base = "/_matrix/client/v3/keys"

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import stat
+from pathlib import Path
 
 from bot.transports.matrix import signing
-from harness.matrix_bot import BotUnderTest
+from harness.matrix_bot import BotUnderTest, Screens
 from harness.matrix_resident import Resident
 from harness.matrix_trust import query, trusted_devices
+from harness.synapse import Synapse
 
 
 def _device(bot: BotUnderTest) -> str:
@@ -59,3 +61,30 @@ async def test_lost_seeds_are_replaced_with_the_password(
     await matrix_bot.start()
     assert (await query(resident.client, bot))["master_keys"][bot] != before
     assert await trusted_devices(resident.client, bot) == {_device(matrix_bot)}
+
+
+async def test_a_resident_who_trusts_only_cross_signed_devices_can_talk(
+    synapse: Synapse, tmp_path: Path, matrix_bot: BotUnderTest, screen: Screens
+) -> None:
+    """As Element with "exclude insecure devices": the resident has cross-signing, reads only
+    messages from cross-signed devices and encrypts only for them."""
+    bot = matrix_bot.user_id
+    async with Resident(synapse, tmp_path / "strict", strict=True) as resident:
+        room = await resident.greeted(bot, encrypted=True)
+        await resident.say(room, screen.number("start", "help"))
+        assert screen.text("help") in ((await resident.reply(room, bot, 1)).body or "")
+        assert not resident.refused
+
+
+async def test_without_cross_signing_such_a_resident_and_the_bot_cannot_talk(
+    synapse: Synapse, tmp_path: Path, screen: Screens
+) -> None:
+    """The control: the same resident and a bot whose device is not cross-signed (as before)."""
+    unsigned = await BotUnderTest(synapse, tmp_path / "unsigned").start(cross_signing=False)
+    try:
+        async with Resident(synapse, tmp_path / "strict", strict=True) as resident:
+            room = await resident.open_dm(unsigned.user_id, encrypted=True)
+            await resident.until(lambda: resident.refused, what="the greeting, refused")
+            assert not resident.from_user(room, unsigned.user_id)
+    finally:
+        await unsigned.stop()
