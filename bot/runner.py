@@ -30,6 +30,7 @@ from bot.metrics import Metrics
 from bot.runner_help import Shown, count, deliver_all, greeted, move, on_screen, store_failed
 from bot.store.base import Figures, SessionStore
 from bot.store.keys import Keyer
+from bot.store.sealing import Sealer
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], dt.datetime]
@@ -109,14 +110,15 @@ class Runner:
         session = await self.store.load(self.key(platform, chat_id), self.timestamp())
         return session.lang if session else self.negotiate(None)
 
-    def seal(self, item_id: str, data: bytes) -> bytes:
-        """`data` encrypted under a key derived from the secret (the inbox of unanswered
-        updates keeps their text and chat id only this way)."""
-        return self.keyer.sealer.seal(item_id, data)
+    @property
+    def sealer(self) -> Sealer:
+        """Encrypts under a key derived from the secret (`seal`, `open`; also the previous
+        secret): the inbox of unanswered updates keeps their text and chat id only this way."""
+        return self.keyer.sealer
 
-    def unseal(self, item_id: str, sealed: bytes) -> bytes:
-        """What `seal` sealed, also under the previous secret; raises when none opens it."""
-        return self.keyer.sealer.open(item_id, sealed)
+    async def ongoing(self, platform: str, chat_id: str | int) -> bool:
+        """Whether the conversation has a session that has not expired."""
+        return await self.store.load(self.key(platform, chat_id), self.timestamp()) is not None
 
     def keys(self, platform: str, chat_id: str | int) -> list[str]:
         """The conversation's key, and its key under the previous secret if one was given (a

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import json
 import secrets
 import time
 from collections.abc import Callable
@@ -25,10 +26,14 @@ from nio import (
     RoomMessagesResponse,
     RoomPreset,
     RoomSendResponse,
+    ToDeviceMessage,
+    ToDeviceResponse,
     TypingNoticeEvent,
 )
 from nio.store import SqliteStore
+from unpaddedbase64 import encode_base64
 
+from harness.matrix_trust import set_up, trusted_devices
 from harness.synapse import Synapse
 
 MEGOLM = {
@@ -60,7 +65,9 @@ class Seen:
 class Resident:
     """Logs in with its own device and encryption store, syncs in the background, talks."""
 
-    def __init__(self, synapse: Synapse, home: Path, prefix: str = "resident") -> None:
+    def __init__(
+        self, synapse: Synapse, home: Path, prefix: str = "resident", strict: bool = False
+    ) -> None:
         self.user_id, self.password = new_user(synapse, prefix)
         home.mkdir(parents=True, exist_ok=True)
         config = AsyncClientConfig(
@@ -73,6 +80,10 @@ class Resident:
         self.read: dict[str, set[tuple[str, str]]] = {}  # room id -> (user, event id) receipts
         self.typists: dict[str, set[str]] = {}  # room id -> users ever seen typing
         self._task: asyncio.Task[None] | None = None
+        # As Element with "exclude insecure devices" (MSC4153): the resident has cross-signing,
+        # reads messages from cross-signed devices only and encrypts for those only.
+        self.strict = strict
+        self.refused: list[str] = []  # event ids of messages from devices it did not trust
 
     async def __aenter__(self) -> Resident:
         resp = await self.client.login(self.password, device_name="phone")
@@ -82,6 +93,8 @@ class Resident:
         self.client.add_event_callback(self._on_member, RoomMemberEvent)
         self.client.add_ephemeral_callback(self._on_ephemeral, (ReceiptEvent, TypingNoticeEvent))
         await self.client.sync(timeout=0, full_state=True)
+        if self.strict:
+            await set_up(self.client)
         self._task = asyncio.ensure_future(self.client.sync_forever(timeout=5000))
         return self
 
@@ -94,6 +107,11 @@ class Resident:
 
     # ------------------------------------------------------------------ callbacks
     async def _on_message(self, room: Any, event: Any) -> None:
+        decrypted = self.strict and getattr(event, "decrypted", False)
+        decrypted = decrypted and event.sender != self.user_id  # its own words, from itself
+        if decrypted and not await self._from_trusted_device(event):
+            self.refused.append(event.event_id)
+            return
         source = getattr(event, "source", {}) or {}
         content = source.get("content") or {}
         body = getattr(event, "body", None)
@@ -145,11 +163,18 @@ class Resident:
         await self.until(lambda: room_id in self.client.rooms, what="the room to be joined")
 
     # ------------------------------------------------------------------ actions
-    async def open_dm(self, bot: str, encrypted: bool, others: tuple[str, ...] = ()) -> str:
-        """Create a direct chat (as Element does: both may moderate) and invite the bot."""
+    async def open_dm(
+        self,
+        bot: str,
+        encrypted: bool,
+        others: tuple[str, ...] = (),
+        preset: RoomPreset = RoomPreset.trusted_private_chat,
+    ) -> str:
+        """Create a direct chat and invite the bot: by default as Element does (both may
+        moderate); `private_chat` leaves the bot without power."""
         resp = await self.client.room_create(
             is_direct=not others,
-            preset=RoomPreset.trusted_private_chat,
+            preset=preset,
             invite=[bot, *others],
             initial_state=[MEGOLM] if encrypted else [],
         )
@@ -167,16 +192,21 @@ class Resident:
         await self.joined(room_id)
         return room_id
 
-    async def conversation(self, bot: str, encrypted: bool, first: str | None = None) -> str:
-        """Open a chat with the bot as a resident would; returns the bot's own room, joined."""
-        original = await self.open_dm(bot, encrypted)
+    async def conversation(
+        self, bot: str, encrypted: bool, first: str | None = None, moved: bool = False
+    ) -> str:
+        """Open a chat with the bot as a resident would; returns the room the conversation is
+        in: the resident's own chat (Element's preset), or with `moved` (a chat where the bot
+        may not redact) the bot's own room, joined."""
+        preset = RoomPreset.private_chat if moved else RoomPreset.trusted_private_chat
+        original = await self.open_dm(bot, encrypted, preset=preset)
         if first is not None:
             await self.say(original, first)
-        return await self.accept(bot)
+        return await self.accept(bot) if moved else original
 
-    async def greeted(self, bot: str, encrypted: bool) -> str:
-        """Open a chat with the bot and wait for its greeting; returns the bot's room."""
-        room = await self.conversation(bot, encrypted)
+    async def greeted(self, bot: str, encrypted: bool, moved: bool = False) -> str:
+        """Open a chat with the bot and wait for its greeting; returns the conversation's room."""
+        room = await self.conversation(bot, encrypted, moved=moved)
         await self.reply(room, bot, 0)
         return room
 
@@ -187,8 +217,10 @@ class Resident:
     async def send(self, room_id: str, content: dict[str, Any]) -> str:
         """Send any m.room.message content (encrypted where the room is)."""
         await self._sessions_with_everyone(room_id)
+        if self.strict:
+            await self._trust_cross_signed(room_id)
         resp = await self.client.room_send(
-            room_id, "m.room.message", content, ignore_unverified_devices=True
+            room_id, "m.room.message", content, ignore_unverified_devices=not self.strict
         )
         assert isinstance(resp, RoomSendResponse), resp
         return str(resp.event_id)
@@ -203,6 +235,60 @@ class Resident:
         missing = self.client.get_missing_sessions(room_id)
         if missing:
             await self.client.keys_claim(missing)
+
+    async def _from_trusted_device(self, event: Any) -> bool:
+        """Whether a decrypted event came from a device its sender cross-signed."""
+        if event.sender not in self.client.device_store.users:
+            assert self.client.olm is not None
+            self.client.olm.users_for_key_query.add(event.sender)
+            await self.client.keys_query()
+        devices = self.client.device_store[event.sender].values()
+        device = next((d for d in devices if d.curve25519 == event.sender_key), None)
+        return device is not None and device.id in await trusted_devices(self.client, event.sender)
+
+    async def _trust_cross_signed(self, room_id: str) -> None:
+        """Encrypt for cross-signed devices only: verify those, blacklist the others."""
+        for user in self.client.rooms[room_id].users:
+            trusted = await trusted_devices(self.client, user)
+            for device in list(self.client.device_store[user].values()):
+                if device.id in trusted:
+                    self.client.verify_device(device)
+                else:
+                    self.client.blacklist_device(device)
+
+    async def raw(self, method: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        """One request to the client API as this resident, bypassing nio's checks."""
+        headers = {"Authorization": f"Bearer {self.client.access_token}"}
+        resp = await self.client.send(
+            method, f"/_matrix/client/v3{path}", json.dumps(body), headers=headers
+        )
+        async with resp:
+            assert resp.status == 200, (resp.status, await resp.text())
+            return dict(await resp.json())
+
+    async def olm_to_device(self, user: str, device: str, payload: dict[str, Any]) -> None:
+        """Send `user`'s `device` an Olm-encrypted to-device event with exactly this payload
+        (which a correct client would never send: for testing what the bot does with it)."""
+        olm = self.client.olm
+        assert olm is not None
+        olm.users_for_key_query.add(user)
+        await self.client.keys_query()
+        missing = olm.get_missing_sessions([user])
+        if missing:
+            await self.client.keys_claim(missing)
+        target = self.client.device_store[user][device]
+        session = olm.session_store.get(target.curve25519)
+        assert session is not None, "no Olm session with the device"
+        kind, body = session.encrypt(json.dumps(payload)).to_parts()
+        content = {
+            "algorithm": "m.olm.v1.curve25519-aes-sha2",
+            "sender_key": olm.account.identity_keys["curve25519"],
+            "ciphertext": {target.curve25519: {"type": kind, "body": encode_base64(body)}},
+        }
+        resp = await self.client.to_device(
+            ToDeviceMessage("m.room.encrypted", user, device, content)
+        )
+        assert isinstance(resp, ToDeviceResponse), resp
 
     async def history(self, room_id: str) -> list[Any]:
         """Every event of the room as the homeserver gives it to this client now, newest first."""

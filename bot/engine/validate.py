@@ -73,6 +73,7 @@ SYSTEM_KEYS = {
     "bot_short_description": set(),
     "private_only": set(),
     "third_member": set(),
+    "moved": set(),
     "web_exit": set(),
     "web_exit_keys": set(),
     "web_message": set(),

@@ -1,6 +1,12 @@
 """Keeping ids, tokens and message text out of the logs, for every transport: one filter on
 every handler, and the chatty libraries (which log URLs with the bot token, event contents and
-SQL parameters at DEBUG or INFO) kept at WARNING whatever VREDE_LOG_LEVEL says."""
+SQL parameters at DEBUG or INFO) kept at WARNING whatever VREDE_LOG_LEVEL says.
+
+What matrix-nio and its store (peewee) log is worse than ids in a known shape: device ids,
+identity keys, session ids and whole decrypted to-device payloads (in jsonschema's error
+text). Their records keep only plain words: the first line, no quoted strings, no braces,
+and no token that is not an ordinary word (so "from <id> <x>" where nio wrote a user id and a
+device id), at every level, whatever the library puts in them."""
 
 from __future__ import annotations
 
@@ -21,6 +27,19 @@ SCRUB = re.compile(
     )
 )
 QUIET = ("nio", "peewee", "telegram", "httpx", "httpcore", "aiohttp.access")
+WORDS_ONLY = ("nio", "peewee")  # libraries whose messages hold keys, device ids and payloads
+WORD = re.compile(r"[A-Za-z][a-z]{0,24}\d{0,5}|\d{1,5}|<id>")
+PAYLOAD = re.compile(r"\{.*\}|\[.*\]|'[^']*'|\"[^\"]*\"")
+
+
+def words_only(message: str) -> str:
+    """The ordinary words of a message; every other token becomes '<x>'."""
+    first = SCRUB.sub("<id>", PAYLOAD.sub(" <x> ", message.split("\n", 1)[0]))
+    out = []
+    for token in first.split():
+        core = token.strip(".,:;()!?")
+        out.append(token if not core or WORD.fullmatch(core) else token.replace(core, "<x>"))
+    return " ".join(out)
 
 
 class ScrubIds(logging.Filter):
@@ -29,7 +48,13 @@ class ScrubIds(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         """Rewrite the record's message in place; never drops a record."""
         message = record.getMessage()
-        scrubbed = SCRUB.sub("<id>", message)
+        if record.name.split(".", 1)[0] in WORDS_ONLY:
+            scrubbed = words_only(message)
+            if record.exc_info and record.exc_info[0] is not None:
+                scrubbed += f" ({record.exc_info[0].__name__})"  # never the exception's text
+            record.exc_info, record.exc_text, record.stack_info = None, None, None
+        else:
+            scrubbed = SCRUB.sub("<id>", message)
         if scrubbed != message:
             record.msg, record.args = scrubbed, None
         return True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 import pytest
 
@@ -36,3 +37,49 @@ def test_ordinary_counts_and_kinds_stay_readable() -> None:
     record.args = (12, 3400, "TimeoutError")
     ScrubIds().filter(record)
     assert record.getMessage() == "purged 12 sessions and 3400 ids: TimeoutError"
+
+
+@pytest.mark.parametrize(
+    ("said", "logged", "why"),
+    [
+        (
+            "Received a undecryptable Megolm event from a device with no Olm sessions: "
+            "@anna:example.org QWERTYUIOP",
+            "Received a undecryptable Megolm event from a device with no Olm sessions: <id> <x>",
+            "nio's warning names the user and the device",
+        ),
+        (
+            "Error validating event: {'type': 'm.dummy', 'sender': '@anna:example.org'} is not "
+            "valid under any of the given schemas\n\nFailed validating 'oneOf' in schema",
+            "Error validating event: <x> is not valid under any of the given schemas",
+            "jsonschema's text carries the whole decrypted payload, over several lines",
+        ),
+        (
+            "Received Olm event of type: m.dummy from @anna:example.org "
+            "7Jfd8sj3kdJD83jdk/3jdj3kdjDJ38DJ3jdk3jdkDJ",
+            "Received Olm event of type: <x> from <id> <x>",
+            "an identity key",
+        ),
+        (
+            "no session found with session id Xk3jd92kdjs+dk3/dk for room !Yz0abcdefghijkLMNOPq",
+            "no session found with session id <x> for room <id>",
+            "a session id and a room version 12 room id",
+        ),
+        ("Could only import 3 out of 5 keys", "Could only import 3 out of 5 keys", "counts"),
+    ],
+)
+def test_crypto_libraries_keep_only_plain_words(said: str, logged: str, why: str) -> None:
+    record = logging.LogRecord("nio.crypto.log", logging.WARNING, __file__, 1, said, None, None)
+    ScrubIds().filter(record)
+    assert record.getMessage() == logged, why
+
+
+def test_a_crypto_librarys_exception_text_is_dropped_for_its_type() -> None:
+    try:
+        raise ValueError("@anna:example.org QWERTYUIOP")
+    except ValueError:
+        record = logging.LogRecord(
+            "peewee", logging.ERROR, __file__, 1, "failed", None, sys.exc_info()
+        )
+    ScrubIds().filter(record)
+    assert record.getMessage() == "failed (ValueError)" and record.exc_info is None

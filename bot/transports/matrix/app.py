@@ -70,6 +70,7 @@ async def start(app: App, cfg: MatrixConfig) -> Running:
         await client.close()
         raise
     bot = MatrixBot(client, app.runner, app.stores.sync, app.stores.updates, cfg)
+    await bot.cross_sign()
     return Running(bot, client, asyncio.ensure_future(bot.run()))
 
 

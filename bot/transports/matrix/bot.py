@@ -27,8 +27,10 @@ from nio import AsyncClient, SyncResponse
 from bot.runner import Runner
 from bot.store.base import SyncState, UpdateLog
 from bot.transports.background import Background
+from bot.transports.matrix import crosssign
 from bot.transports.matrix.connect import LoginFailed, MatrixConfig
 from bot.transports.matrix.conversations import PLATFORM, Conversations
+from bot.transports.matrix.forget import forget_departed
 from bot.transports.matrix.homeserver import Homeserver, transient
 from bot.transports.matrix.rooms import Rooms
 from bot.transports.retry import backoff
@@ -56,6 +58,12 @@ class MatrixBot:
         self.talk = Conversations(client, runner, self.hs, state, handled, cfg, self.later)
         self.rooms = Rooms(client, runner, self.hs, state, cfg, self.talk)
         self.batches = 0  # handled sync batches, for tests that wait for the bot to settle
+        self.signed = not cfg.cross_signing  # the device is cross-signed (or need not be)
+
+    async def cross_sign(self) -> None:
+        """Sign the bot's device with its account's keys, if not done yet (crosssign.py)."""
+        if not self.signed:
+            self.signed = await crosssign.ensure(self.client, self.cfg)
 
     # ------------------------------------------------------------------ the loop
     async def run(self) -> None:
@@ -76,7 +84,14 @@ class MatrixBot:
             self.batches += 1
             if time.monotonic() - purged > PURGE_EVERY:
                 purged = time.monotonic()
-                await self.runner.purge()
+                await self._hourly()
+
+    async def _hourly(self) -> None:
+        """Expired conversations are left and forgotten, also by the encryption store."""
+        await self.runner.purge()
+        await self._guarded(self.rooms.expire)
+        forget_departed(self.client)  # also what an earlier run left behind
+        await self.cross_sign()  # a homeserver that refused at start may take it now
 
     async def _sync(self, since: str | None, first: bool) -> object:
         """One sync; errors nio does not retry itself (a proxy's HTML 502, ...) come back too."""

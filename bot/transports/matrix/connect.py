@@ -38,6 +38,8 @@ class MatrixConfig:
     # a reply is being prepared (an encrypted one takes seconds).
     read_receipts: bool = False
     typing: bool = False
+    # The bot's device signed by its account's own cross-signing keys (crosssign.py).
+    cross_signing: bool = True
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,11 @@ class Credentials:
 def new_client(cfg: MatrixConfig) -> AsyncClient:
     """A client whose encryption store lives in the state dir (keys only, never messages)."""
     cfg.state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # Readable by the bot's user only, whatever the umask (SQLite gives its journal the same
+    # mode): it holds residents' device keys while their conversations run.
+    store = cfg.state_dir / "crypto.db"
+    os.close(os.open(store, os.O_WRONLY | os.O_CREAT, 0o600))
+    os.chmod(store, 0o600)
     config = AsyncClientConfig(
         encryption_enabled=True,
         store=SqliteStore,

@@ -27,6 +27,7 @@ from nio import (
 )
 
 from bot.metrics import Metrics
+from bot.transports.matrix.forget import forget_departed
 from bot.transports.retry import BASE, backoff
 
 log = logging.getLogger(__name__)
@@ -159,6 +160,36 @@ class Homeserver:
         log.warning("creating a room failed: %s", _code(resp))
         return None
 
+    async def may_moderate(self, room_id: str, what: str) -> bool:
+        """Whether the bot may `redact` everyone's events, or send `m.room.*` state, here.
+        In room version 12 Element's direct chat makes the invited bot an additional creator
+        (MSC4289): unlimited power that nio's power levels do not know about."""
+        room = self.client.rooms.get(room_id)
+        me = str(self.client.user_id)
+        if room is None:
+            return False
+        levels = room.power_levels
+        if levels.can_user_redact(me) if what == "redact" else levels.can_user_send_state(me, what):
+            return True
+        resp = await self.retrying(
+            "room state", lambda: self.client.room_get_state_event(room_id, "m.room.create")
+        )
+        creators = getattr(resp, "content", {}).get("additional_creators") or []
+        return me in creators
+
+    async def history_from_invite(self, room_id: str) -> None:
+        """Where the bot may: someone invited later sees nothing from before their invite (as
+        in the bot's own rooms); best effort."""
+        room = self.client.rooms.get(room_id)
+        kind = "m.room.history_visibility"
+        if room is None or room.history_visibility in ("invited", "joined"):
+            return
+        if await self.may_moderate(room_id, kind):
+            content = {"history_visibility": "invited"}
+            await self.retrying(
+                "history", lambda: self.client.room_put_state(room_id, kind, content)
+            )
+
     async def seen(self, room_id: str, event_id: str) -> None:
         """A read receipt for a resident's message; best effort (never retried, never fatal)."""
         await self._quietly("receipt", self.client.room_read_markers(room_id, event_id, event_id))
@@ -185,6 +216,7 @@ class Homeserver:
         """Leave the room and forget it, so it no longer shows up for the bot."""
         await self.retrying("leave", lambda: self.client.room_leave(room_id))
         await self.retrying("forget", lambda: self.client.room_forget(room_id))
+        forget_departed(self.client)  # the encryption store forgets the room and the resident
 
 
 def _redactable(event: Any) -> bool:

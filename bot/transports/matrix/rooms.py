@@ -1,6 +1,8 @@
 """Which rooms the bot talks in: it joins an invitation only to look, leaves a group with one
-neutral line, and moves a one-to-one chat into a room of its own (where it may redact every
-message); a room the resident left is erased and left."""
+neutral line, and talks in a one-to-one chat where it may redact every message (Element's
+direct chats give the invited bot the resident's own power level); where it may not, it opens
+a room of its own, leaves one line pointing to the invitation, and leaves. A room the resident
+left is erased and left."""
 
 from __future__ import annotations
 
@@ -125,18 +127,42 @@ class Rooms:
         return True
 
     async def _adopt(self, room_id: str, resident: str, first: str) -> None:
-        """Open a room of our own with the resident, greet there later, leave theirs."""
+        """Talk here when the bot may redact everything here; otherwise open a room of our own
+        with the resident (greeting there once they join), point to it, and leave theirs."""
         code = entry_code(first, self.runner.entry_codes)
         tr = self.runner.translator  # the current catalogs: a reload may add a language
         lang = None if code else guess(first, tr.languages, tr.native_name)
-        encrypted = bool(self.client.rooms[room_id].encrypted)
-        new_room = await self.hs.create(resident, encrypted)
+        room = self.client.rooms[room_id]
+        if await self.hs.may_moderate(room_id, "redact"):
+            await self._stay(room_id, code, lang)
+            return
+        new_room = await self.hs.create(resident, bool(room.encrypted))
         if new_room is not None:
             await self.state.add_room(self.runner.key(PLATFORM, new_room), code, lang)
             self.runner.metrics.inc("matrix_rooms_opened")
-        # Where the bot may, it removes the resident's words from the room it leaves behind.
-        await self.hs.redact_all(room_id, frozenset({resident}))
+            # One line instead of vanishing: where the conversation goes on, with 112.
+            key = self.runner.key(PLATFORM, room_id)
+            await self.hs.send(room_id, content(self.runner.notice(lang, "moved")), f"mv{key}")
         await self.hs.leave(room_id)
+
+    async def _stay(self, room_id: str, code: str | None, lang: str | None) -> None:
+        """The resident's own chat becomes the conversation: greet here, now."""
+        key = self.runner.key(PLATFORM, room_id)
+        await self.state.add_room(key, code, lang)
+        self.runner.metrics.inc("matrix_rooms_kept")
+        await self.hs.history_from_invite(room_id)
+        await self._own_room(room_id, key, OwnRoom(code, lang, greeted=False), [])
+
+    async def expire(self) -> None:
+        """Leave, without a word, the conversations that expired (a message a day later could
+        show up on a screen someone else reads); the encryption store then forgets them."""
+        for room_id in list(self.client.rooms):
+            key = self.runner.key(PLATFORM, room_id)
+            own = await self.state.room(key)
+            if own is not None and own.greeted and not await self.runner.ongoing(PLATFORM, room_id):
+                self.runner.metrics.inc("matrix_rooms_expired")
+                await self.state.drop_room(key)
+                await self.hs.leave(room_id)
 
     async def _one_to_one_only(
         self, room_id: str, key: str | None, line: str = "private_only"

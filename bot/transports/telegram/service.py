@@ -119,7 +119,7 @@ class TelegramBot:
             runner.metrics,
             "telegram",
             stores.pending,
-            (runner.seal, runner.unseal),
+            (runner.sealer.seal, runner.sealer.open),
         )
         hooks = Hooks(
             self.adapter.on_update,

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from nio import RedactedEvent
+from nio import RedactedEvent, RoomPreset
 
 from harness.matrix_bot import BotUnderTest, Screens
 from harness.matrix_resident import Resident
@@ -124,12 +124,19 @@ async def test_an_image_gets_the_calm_only_text_answer(
     assert (await matrix_bot.session(room)).node == "start"  # type: ignore[union-attr]
 
 
-@pytest.mark.parametrize("encrypted", ENCRYPTION)
+@pytest.mark.parametrize(
+    ("encrypted", "moved"),
+    [
+        pytest.param(True, False, id="encrypted-own-chat"),
+        pytest.param(False, False, id="unencrypted-own-chat"),
+        pytest.param(True, True, id="encrypted-bots-room"),
+    ],
+)
 async def test_erase_redacts_both_sides_forgets_and_leaves(
-    matrix_bot: BotUnderTest, resident: Resident, screen: Screens, encrypted: bool
+    matrix_bot: BotUnderTest, resident: Resident, screen: Screens, encrypted: bool, moved: bool
 ) -> None:
     bot = matrix_bot.user_id
-    room = await resident.greeted(bot, encrypted)
+    room = await resident.greeted(bot, encrypted, moved=moved)
     await resident.say(room, "het gaat niet goed thuis")
     await resident.reply(room, bot, 1)
     await resident.say(room, "wissen")
@@ -201,16 +208,36 @@ async def test_the_first_message_chooses_the_language(
     assert (await matrix_bot.session(room)).lang == "en"  # type: ignore[union-attr]
 
 
-async def test_the_original_chat_is_left_and_cleaned_where_the_bot_may(
-    matrix_bot: BotUnderTest, resident: Resident
+async def test_the_resident_stays_in_their_own_chat(
+    matrix_bot: BotUnderTest, resident: Resident, screen: Screens
 ) -> None:
+    """Element's direct chat (trusted_private_chat) gives the bot the resident's power level:
+    it answers there, and later members would see nothing from before their invite."""
     bot = matrix_bot.user_id
-    original = await resident.open_dm(bot, encrypted=False)
+    room = await resident.open_dm(bot, encrypted=True)
+    await resident.say(room, "hallo")
+    assert screen.text("start") in ((await resident.reply(room, bot, 0)).body or "")
+    await resident.say(room, screen.number("start", "help"))
+    assert screen.text("help") in ((await resident.reply(room, bot, 1)).body or "")
+    await matrix_bot.settled()
+    assert not resident.invites and bot not in resident.left.get(room, set())
+    assert resident.client.rooms[room].history_visibility == "invited"
+
+
+async def test_without_power_to_redact_the_bot_moves_and_points_to_the_invitation(
+    matrix_bot: BotUnderTest, resident: Resident, screen: Screens
+) -> None:
+    """A private_chat preset leaves the invited bot at level 0: it could not erase the
+    resident's words there, so it opens its own room and leaves one line behind, with 112."""
+    bot = matrix_bot.user_id
+    original = await resident.open_dm(bot, encrypted=False, preset=RoomPreset.private_chat)
     await resident.say(original, "hallo")
-    await resident.accept(bot)
+    room = await resident.accept(bot)
+    assert screen.text("start") in ((await resident.reply(room, bot, 0)).body or "")
     await resident.until(lambda: bot in resident.left.get(original, set()), what="the bot to leave")
-    messages = [e for e in await resident.history(original) if _is_message(e)]
-    assert messages and all(_redacted(e) for e in messages)
+    [line] = resident.from_user(original, bot)
+    said = matrix_bot.app.engine.system_text("nl", "moved")  # type: ignore[union-attr]
+    assert (line.body or "").startswith(said) and "112" in (line.body or "")
 
 
 def _is_message(event: object) -> bool:
