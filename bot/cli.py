@@ -19,7 +19,7 @@ from bot.content import roundtrip
 from bot.content.check import check
 from bot.content.loader import load
 from bot.content.prepared import ContentError
-from bot.content.problems import errors
+from bot.engine.problem import errors
 from bot.figures import service
 from bot.figures.weeks import parse_range
 from bot.transports.console import HOW_TO_QUIT, Console, prompt_lines, run_in_terminal

@@ -16,7 +16,7 @@ from bot.config import Settings
 from bot.content.check import check
 from bot.content.loader import load
 from bot.content.prepared import ContentError
-from bot.content.problems import errors
+from bot.engine.problem import errors
 from bot.graph import dot, markdown, mermaid, missing
 from bot.live import live, signal_running
 

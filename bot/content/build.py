@@ -9,7 +9,6 @@ import json
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.content.problems import Problem, errors
 from bot.engine.hours import parse_days, parse_time
 from bot.engine.model import (
     Command,
@@ -23,6 +22,7 @@ from bot.engine.model import (
     Origin,
     TrustedPerson,
 )
+from bot.engine.problem import Problem, errors
 from bot.yamlsrc import Source
 
 META_KEYS = ("entry", "danger_node", "help_node")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bot.content.check_translations import translation_problems
 from bot.content.loader import Loaded, load
-from bot.content.problems import Problem
+from bot.engine.problem import Problem
 from bot.engine.safety import Danger, Detector
 from bot.engine.translate import SourceOnly, Translator
 from bot.engine.validate import validate
@@ -57,12 +57,7 @@ def startup_errors(loaded: Loaded, tr: Translator, today: dt.date) -> list[Probl
 def _findings(loaded: Loaded, tr: Translator, today: dt.date) -> list[Problem]:
     d = loaded.dialogue
     assert d is not None
-    out = []
-    for f in validate(d, loaded.lexicons, tr, today, loaded.detector):
-        origin = d.origins.get(f.where)
-        file, line = (origin.file, origin.line) if origin else ("", 0)
-        out.append(Problem(f.severity, f.code, f.message, file, line, f.node))  # type: ignore[arg-type]
-    return out
+    return list(validate(d, loaded.lexicons, tr, today, loaded.detector))
 
 
 def _lexicon_examples(loaded: Loaded) -> list[Problem]:

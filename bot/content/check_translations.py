@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.content.problems import Problem
+from bot.engine.problem import Problem
 from bot.engine.text import normalise, phone_numbers, placeholders
 from bot.engine.validate import MAX_LABEL
 from bot.i18n.catalogs import SOURCE, Catalogs, Entry, entries, po_path

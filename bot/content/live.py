@@ -22,8 +22,8 @@ from pathlib import Path
 
 from bot.content.check import check
 from bot.content.prepared import ContentError, prepare
-from bot.content.problems import Problem, errors
 from bot.engine.engine import Engine
+from bot.engine.problem import Problem, errors
 from bot.engine.translate import Translator
 from bot.metrics import Metrics
 

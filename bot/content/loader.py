@@ -12,10 +12,10 @@ import jsonschema
 
 from bot.content import explain
 from bot.content.build import build
-from bot.content.problems import Problem, errors
 from bot.engine.model import (
     Dialogue,
 )
+from bot.engine.problem import Problem, errors
 from bot.engine.safety import Detector, Lexicon
 from bot.engine.terms import TermError
 from bot.yamlsrc import Source, YamlError, parse

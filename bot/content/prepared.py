@@ -26,9 +26,9 @@ from pathlib import Path
 
 from bot.content.check import startup_errors
 from bot.content.loader import load
-from bot.content.problems import Problem
 from bot.engine.engine import Engine
 from bot.engine.model import Dialogue
+from bot.engine.problem import Problem
 from bot.engine.safety import Detector
 from bot.engine.understand import Understanding
 from bot.i18n.catalogs import Catalogs

@@ -11,6 +11,7 @@ from collections import deque
 from collections.abc import Iterator
 
 from bot.engine.model import Dialogue
+from bot.engine.problem import Severity
 
 MAX_CHOICES = 3  # choices from the start to the screen of a situation
 
@@ -29,7 +30,7 @@ def choices_from_start(d: Dialogue) -> dict[str, int]:
     return depth
 
 
-def situation_findings(d: Dialogue) -> Iterator[tuple[str, str, str, str]]:
+def situation_findings(d: Dialogue) -> Iterator[tuple[Severity, str, str, str]]:
     """(severity, code, message, situation) for every promise that does not hold."""
     depth = choices_from_start(d)
     typed = {i.goto for i in d.intents.values()}

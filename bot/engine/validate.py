@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Mapping
 
-from bot.engine.finding import Finding
 from bot.engine.model import Dialogue
+from bot.engine.problem import Problem, found
 from bot.engine.reach import situation_findings
 from bot.engine.safety import Detector, Lexicon
 from bot.engine.text import placeholders
@@ -32,7 +32,7 @@ from bot.engine.validate_text import (
     stale_contacts,
 )
 
-__all__ = ["MAX_LABEL", "MAX_SENTENCE", "MAX_WORDS", "Finding", "readability", "validate"]
+__all__ = ["MAX_LABEL", "MAX_SENTENCE", "MAX_WORDS", "Problem", "readability", "validate"]
 
 SYSTEM_KEYS = {
     "emergency": {"emergency"},
@@ -93,7 +93,7 @@ def validate(
     tr: Translator,
     today: dt.date,
     detector: Detector | None = None,
-) -> list[Finding]:
+) -> list[Problem]:
     """All findings for a dialogue, errors and warnings (`detector`: one already built)."""
     detector = detector if detector is not None else Detector(lexicons)
     out = [*_settings(d), *_links(d), *_regions(d), *_people(d, tr), *_slips(d, today)]
@@ -101,7 +101,7 @@ def validate(
         return out  # the graph checks below assume every link resolves
     out += [*unreachable_nodes(d), *dead_ends(d), *help_distance(d), *label_findings(d, detector)]
     out += [
-        Finding(sev, code, msg, f"situations:{name}")
+        found(d.origins, sev, code, msg, f"situations:{name}")
         for sev, code, msg, name in situation_findings(d)
     ]
     out += [
@@ -112,7 +112,7 @@ def validate(
     return out
 
 
-def _slips(d: Dialogue, today: dt.date) -> Iterator[Finding]:
+def _slips(d: Dialogue, today: dt.date) -> Iterator[Problem]:
     yield from placeholder_findings(d)
     yield from typed_number_findings(d)
     yield from misplaced_settings(d)
@@ -121,7 +121,7 @@ def _slips(d: Dialogue, today: dt.date) -> Iterator[Finding]:
     yield from dead_routes(d)
 
 
-def _settings(d: Dialogue) -> Iterator[Finding]:
+def _settings(d: Dialogue) -> Iterator[Problem]:
     links = [
         (getattr(d, key), f"'{key}' names", f"setting:{key}")
         for key in ("entry", "danger_node", "help_node")
@@ -135,12 +135,13 @@ def _settings(d: Dialogue) -> Iterator[Finding]:
     for target, what, where in links:
         if target not in d.nodes:
             msg = f"{what} missing node '{target}'"
-            yield Finding("error", "missing_node", msg, where)
+            yield found(d.origins, "error", "missing_node", msg, where)
     for kind, target in d.danger_screens.items():
         node = d.nodes.get(target)
         if node is None or not node.urgent:
             what = "does not exist" if node is None else "is not marked urgent: true"
-            yield Finding(
+            yield found(
+                d.origins,
                 "error",
                 "danger_screen",
                 f"danger screen for '{kind}' is node '{target}', which {what}",
@@ -148,9 +149,12 @@ def _settings(d: Dialogue) -> Iterator[Finding]:
             )
     for key, needed in SYSTEM_KEYS.items():
         if key not in d.system:
-            yield Finding("error", "missing_system_text", f"system text '{key}' is missing")
+            yield found(
+                d.origins, "error", "missing_system_text", f"system text '{key}' is missing"
+            )
         elif not needed <= placeholders(d.system[key]) or "112" in d.system[key]:
-            yield Finding(
+            yield found(
+                d.origins,
                 "error",
                 "placeholder",
                 f"system text '{key}' must use {sorted(needed)} and write 112 as {{emergency}}",
@@ -158,14 +162,17 @@ def _settings(d: Dialogue) -> Iterator[Finding]:
             )
     for name in ("restart", "erase", "danger", "language", "help"):
         if name not in d.commands:
-            yield Finding("error", "missing_command", f"global command '{name}' is not defined")
+            yield found(
+                d.origins, "error", "missing_command", f"global command '{name}' is not defined"
+            )
 
 
-def _links(d: Dialogue) -> Iterator[Finding]:
+def _links(d: Dialogue) -> Iterator[Problem]:
     for node in d.nodes.values():
         for opt in node.options:
             if opt.goto is not None and opt.goto not in d.nodes:
-                yield Finding(
+                yield found(
+                    d.origins,
                     "error",
                     "missing_node",
                     f"option '{opt.id}' goes to missing node '{opt.goto}'",
@@ -175,7 +182,8 @@ def _links(d: Dialogue) -> Iterator[Finding]:
         regional = [c for cs in node.regional.values() for c in cs]
         for cid in dict.fromkeys([*node.contacts, *regional]):
             if cid not in d.contacts:
-                yield Finding(
+                yield found(
+                    d.origins,
                     "error",
                     "missing_contact",
                     f"contact '{cid}' does not exist",
@@ -184,12 +192,13 @@ def _links(d: Dialogue) -> Iterator[Finding]:
                 )
 
 
-def _regions(d: Dialogue) -> Iterator[Finding]:
+def _regions(d: Dialogue) -> Iterator[Problem]:
     known = set(d.regions)
     for node in d.nodes.values():
         for region in node.regional:
             if region not in known | {"default"}:
-                yield Finding(
+                yield found(
+                    d.origins,
                     "error",
                     "unknown_region",
                     f"region '{region}' is not in 'regions'",
@@ -198,7 +207,8 @@ def _regions(d: Dialogue) -> Iterator[Finding]:
                 )
         for opt in node.options:
             if opt.region is not None and opt.region not in known | {"none"}:
-                yield Finding(
+                yield found(
+                    d.origins,
                     "error",
                     "unknown_region",
                     f"option '{opt.id}' sets unknown region '{opt.region}'",
@@ -207,27 +217,30 @@ def _regions(d: Dialogue) -> Iterator[Finding]:
                 )
 
 
-def _people(d: Dialogue, tr: Translator) -> Iterator[Finding]:
+def _people(d: Dialogue, tr: Translator) -> Iterator[Problem]:
     codes: dict[str, str] = {}
     for p in d.trusted.values():
         where = f"trusted:{p.id}"
         for region in p.regions:
             if region not in d.regions:
-                yield Finding(
+                yield found(
+                    d.origins,
                     "error",
                     "unknown_region",
                     f"trusted person '{p.id}': region '{region}' is not in 'regions'",
                     where,
                 )
         if not set(p.languages) & set(tr.languages):
-            yield Finding(
+            yield found(
+                d.origins,
                 "warning",
                 "trusted_language",
                 f"trusted person '{p.id}' speaks none of the offered languages",
                 where,
             )
         if p.code and (p.code in d.entry_codes or p.code in codes):
-            yield Finding(
+            yield found(
+                d.origins,
                 "error",
                 "duplicate_code",
                 f"entry code '{p.code}' of '{p.id}' is already used",
@@ -236,7 +249,8 @@ def _people(d: Dialogue, tr: Translator) -> Iterator[Finding]:
         if p.code:
             codes[p.code] = p.id
         if not (p.phone or p.messenger or p.walk_in):
-            yield Finding(
+            yield found(
+                d.origins,
                 "error",
                 "trusted_unreachable",
                 f"trusted person '{p.id}' has no phone, messenger or walk-in place",

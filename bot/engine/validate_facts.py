@@ -8,8 +8,8 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 
-from bot.engine.finding import Finding
 from bot.engine.model import Contact, Dialogue, Node
+from bot.engine.problem import Problem, found
 from bot.engine.text import normalise, phone_numbers, placeholders
 
 FIELDS = ("name", "phone", "url")
@@ -45,16 +45,18 @@ def placeholder_problem(d: Dialogue, name: str) -> str | None:
     return f"unknown placeholder {{{name}}}: contact '{cid}' has no {field}; it has {has}"
 
 
-def placeholder_findings(d: Dialogue) -> Iterator[Finding]:
+def placeholder_findings(d: Dialogue) -> Iterator[Problem]:
     """Every placeholder in node texts and contact notes names a field its contact has."""
     for node in d.nodes.values():
         for name in sorted(placeholders(node.text)):
             if (why := placeholder_problem(d, name)) is not None:
-                yield Finding("error", "placeholder", why, f"node:{node.id}", node.id)
+                yield found(d.origins, "error", "placeholder", why, f"node:{node.id}", node.id)
     for c in d.contacts.values():
         for name in sorted(placeholders(c.note)):
             if (why := placeholder_problem(d, name)) is not None:
-                yield Finding("error", "placeholder", f"note of '{c.id}': {why}", f"contact:{c.id}")
+                yield found(
+                    d.origins, "error", "placeholder", f"note of '{c.id}': {why}", f"contact:{c.id}"
+                )
 
 
 def typed_numbers(text: str) -> list[str]:
@@ -64,19 +66,24 @@ def typed_numbers(text: str) -> list[str]:
     return [n for n in phone_numbers(bare) if n == "112" or len(n) >= 5 or n.startswith("0")]
 
 
-def typed_number_findings(d: Dialogue) -> Iterator[Finding]:
+def typed_number_findings(d: Dialogue) -> Iterator[Problem]:
     """Numbers belong in contacts.yaml and reach texts as {contact.phone} or {emergency}."""
     for node in d.nodes.values():
         texts = [("text", node.text), *((f"label of '{o.id}'", o.label) for o in node.options)]
         for what, text in texts:
             for number in typed_numbers(text):
-                yield Finding(
-                    "error", "phone_by_hand", _by_hand(d, what, number), f"text:{node.id}", node.id
+                yield found(
+                    d.origins,
+                    "error",
+                    "phone_by_hand",
+                    _by_hand(d, what, number),
+                    f"text:{node.id}",
+                    node.id,
                 )
     for c in d.contacts.values():
         for number in typed_numbers(c.note):
             msg = _by_hand(d, f"note of '{c.id}'", number)
-            yield Finding("error", "phone_by_hand", msg, f"contact:{c.id}")
+            yield found(d.origins, "error", "phone_by_hand", msg, f"contact:{c.id}")
 
 
 def _by_hand(d: Dialogue, what: str, number: str) -> str:
@@ -94,33 +101,33 @@ def _digits(phone: str | None) -> str:
     return re.sub(r"\D", "", phone or "")
 
 
-def misplaced_settings(d: Dialogue) -> Iterator[Finding]:
+def misplaced_settings(d: Dialogue) -> Iterator[Problem]:
     """A line such as `contacts: [juridisch_loket]` inside a text: indented too far, it became
     part of the text above it, and the setting itself is lost."""
     for node in d.nodes.values():
-        for found in _SETTING.finditer(node.text):
-            yield _misplaced(found[1].strip(), "text", f"text:{node.id}", node.id)
+        for hit in _SETTING.finditer(node.text):
+            yield _misplaced(d, hit[1].strip(), "text", f"text:{node.id}", node.id)
     for c in d.contacts.values():
-        for found in _SETTING.finditer(c.note):
-            yield _misplaced(found[1].strip(), "note", f"contact:{c.id}", "")
+        for hit in _SETTING.finditer(c.note):
+            yield _misplaced(d, hit[1].strip(), "note", f"contact:{c.id}", "")
     keys = "|".join(map(re.escape, d.system))
     swallowed = re.compile(rf"^\s*((?:{keys}):\s+\S.*)$", re.M)  # the next system text
     for key, text in d.system.items():
-        for found in swallowed.finditer(text):
-            yield _misplaced(found[1].strip(), f"system text '{key}'", f"system:{key}", "")
+        for hit in swallowed.finditer(text):
+            yield _misplaced(d, hit[1].strip(), f"system text '{key}'", f"system:{key}", "")
 
 
-def _misplaced(line: str, field: str, where: str, node: str) -> Finding:
+def _misplaced(d: Dialogue, line: str, field: str, where: str, node: str) -> Problem:
     key = line.split(":")[0]
     msg = (
         f"the {field} contains '{line}', which looks like a setting: it is indented further "
         f"than the setting above it, so it became part of the text. Indent '{key}:' exactly "
         "as far as the setting above it (or, if it is meant as text, write it without the colon)"
     )
-    return Finding("error", "misplaced_setting", msg, where, node)
+    return found(d.origins, "error", "misplaced_setting", msg, where, node)
 
 
-def unused_contacts(d: Dialogue) -> Iterator[Finding]:
+def unused_contacts(d: Dialogue) -> Iterator[Problem]:
     """A contact that no screen shows (as a card, a handoff or a placeholder) helps nobody."""
     used: set[str] = set()
     for node in d.nodes.values():
@@ -129,7 +136,8 @@ def unused_contacts(d: Dialogue) -> Iterator[Finding]:
     for text in (*d.system.values(), *(c.note for c in d.contacts.values())):
         used |= {p.split(".")[0] for p in placeholders(text)}
     for cid in d.contacts.keys() - used:
-        yield Finding(
+        yield found(
+            d.origins,
             "warning",
             "contact_unused",
             f"contact '{cid}' is never shown: add it to a node, e.g. contacts: [{cid}], "
@@ -142,11 +150,12 @@ def _placeholder_contacts(node: Node) -> set[str]:
     return {p.split(".")[0] for p in placeholders(node.text)}
 
 
-def future_checks(d: Dialogue, today: dt.date) -> Iterator[Finding]:
+def future_checks(d: Dialogue, today: dt.date) -> Iterator[Problem]:
     """A last_verified date after today is a typing error (and would hide a stale contact)."""
     for c in d.contacts.values():
         if c.last_verified > today:
-            yield Finding(
+            yield found(
+                d.origins,
                 "error",
                 "verified_in_future",
                 f"contact '{c.id}': last_verified {c.last_verified} lies in the future; write "
@@ -155,7 +164,7 @@ def future_checks(d: Dialogue, today: dt.date) -> Iterator[Finding]:
             )
 
 
-def dead_routes(d: Dialogue) -> Iterator[Finding]:
+def dead_routes(d: Dialogue) -> Iterator[Problem]:
     """A route word that is also a command word always runs the command: the route is dead."""
     commands = {
         normalise(w).strip(): c.name
@@ -168,7 +177,8 @@ def dead_routes(d: Dialogue) -> Iterator[Finding]:
                 cmd = commands.get(normalise(word).strip())
                 if cmd is None:
                     continue
-                yield Finding(
+                yield found(
+                    d.origins,
                     "error",
                     "route_is_command",
                     f"option {n + 1} (label '{opt.label}'): route word '{word}' is also a word "

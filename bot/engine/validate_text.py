@@ -7,8 +7,8 @@ import re
 from collections.abc import Iterator, Mapping
 
 from bot.engine.engine import Engine
-from bot.engine.finding import Finding
 from bot.engine.model import Dialogue
+from bot.engine.problem import Problem, found
 from bot.engine.safety import Detector, Lexicon
 from bot.engine.session import Session
 from bot.engine.text import normalise
@@ -21,14 +21,15 @@ MAX_SENTENCE = 15.0
 STALE_AFTER = dt.timedelta(days=365)
 
 
-def label_findings(d: Dialogue, detector: Detector) -> Iterator[Finding]:
+def label_findings(d: Dialogue, detector: Detector) -> Iterator[Problem]:
     words = {normalise(w) for c in d.commands.values() for w in (c.name, *c.words)}
     screens = {d.danger_node, *d.danger_screens.values()}
     for node in d.nodes.values():
         for opt in node.options:
             where = f"option:{node.id}.{opt.id}"
             if len(opt.label) > MAX_LABEL:
-                yield Finding(
+                yield found(
+                    d.origins,
                     "error",
                     "label_too_long",
                     f"label of '{opt.id}' has {len(opt.label)} characters; a button shows about {MAX_LABEL}",
@@ -36,7 +37,8 @@ def label_findings(d: Dialogue, detector: Detector) -> Iterator[Finding]:
                     node.id,
                 )
             if normalise(opt.label) in words:
-                yield Finding(
+                yield found(
+                    d.origins,
                     "error",
                     "label_collision",
                     f"label '{opt.label}' is also a global command word",
@@ -46,7 +48,8 @@ def label_findings(d: Dialogue, detector: Detector) -> Iterator[Finding]:
             leads_to_danger = opt.action == "danger" or opt.goto in screens
             certain = any(m.rule.certain for m in detector.matches(opt.label))
             if not leads_to_danger and certain:
-                yield Finding(
+                yield found(
+                    d.origins,
                     "error",
                     "label_collision",
                     f"label '{opt.label}' contains a danger word: typing it would open the acute-danger screen",
@@ -57,7 +60,7 @@ def label_findings(d: Dialogue, detector: Detector) -> Iterator[Finding]:
 
 def length_findings(
     d: Dialogue, lexicons: Mapping[str, Lexicon], tr: Translator, detector: Detector
-) -> Iterator[Finding]:
+) -> Iterator[Problem]:
     """Render every node in every language and region and measure what would really be sent."""
     engine = Engine(d, tr, lexicons, detector, understand=False)  # renders only
     now = dt.datetime(2026, 1, 5, 12, 0, tzinfo=dt.UTC)
@@ -69,7 +72,8 @@ def length_findings(
                 for r in regions
             )
             if longest > MAX_TEXT:
-                yield Finding(
+                yield found(
+                    d.origins,
                     "error",
                     "text_too_long",
                     f"message in '{lang}' has {longest} characters; Telegram allows {MAX_TEXT}",
@@ -78,10 +82,11 @@ def length_findings(
                 )
 
 
-def stale_contacts(d: Dialogue, today: dt.date) -> Iterator[Finding]:
+def stale_contacts(d: Dialogue, today: dt.date) -> Iterator[Problem]:
     for c in d.contacts.values():
         if today - c.last_verified > STALE_AFTER:
-            yield Finding(
+            yield found(
+                d.origins,
                 "warning",
                 "contact_stale",
                 f"contact '{c.id}' was last verified on {c.last_verified}: check it again",
@@ -100,11 +105,12 @@ def readability(text: str) -> tuple[int, float]:
     return words, words / max(1, len(chunks))
 
 
-def readability_findings(d: Dialogue) -> Iterator[Finding]:
+def readability_findings(d: Dialogue) -> Iterator[Problem]:
     for node in d.nodes.values():
         words, avg = readability(node.text)
         if words > MAX_WORDS:
-            yield Finding(
+            yield found(
+                d.origins,
                 "warning",
                 "readability",
                 f"text has {words} words; keep a message under about {MAX_WORDS} (B1)",
@@ -112,7 +118,8 @@ def readability_findings(d: Dialogue) -> Iterator[Finding]:
                 node.id,
             )
         if avg > MAX_SENTENCE:
-            yield Finding(
+            yield found(
+                d.origins,
                 "warning",
                 "readability",
                 f"sentences average {avg:.1f} words; keep it at most {MAX_SENTENCE:.0f} (B1)",

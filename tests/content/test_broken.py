@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from bot.content.check import check
-from bot.content.problems import Problem
+from bot.engine.problem import Problem
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 CASES = sorted((DATA / "broken").glob("*.yaml"))

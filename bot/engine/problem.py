@@ -1,9 +1,13 @@
-"""Problems found in dialogue files: each names file, line and node."""
+"""What `vrede check` finds: one problem type for every check, from YAML syntax to the
+reading level of a text. Each names the file, line and node it is about."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
+
+from bot.engine.model import Origin
 
 Severity = Literal["error", "warning"]
 
@@ -27,6 +31,21 @@ class Problem:
     def as_dict(self) -> dict[str, Any]:
         """For `--format json`."""
         return asdict(self)
+
+
+def found(
+    origins: Mapping[str, Origin],
+    severity: Severity,
+    code: str,
+    message: str,
+    where: str = "",
+    node: str = "",
+) -> Problem:
+    """A problem at a place of the dialogue (`where`: a key of Dialogue.origins such as
+    'node:start'), with the file and line of that place."""
+    origin = origins.get(where)
+    file, line = (origin.file, origin.line) if origin is not None else ("", 0)
+    return Problem(severity, code, message, file, line, node)
 
 
 def errors(problems: list[Problem]) -> list[Problem]:
