@@ -28,8 +28,11 @@ from bench.baseline.round1 import Round1  # noqa: E402
 from bot.content.loader import load  # noqa: E402
 from bot.engine.safety import Detector  # noqa: E402
 
-# `--dev` measures the development lines instead (tests/dev/danger: tuned on, so only a guide).
-EVAL = ROOT / "tests" / ("dev" if "--dev" in sys.argv else "eval") / "danger"
+# `--dev` measures the development lines instead (tests/dev/danger: tuned on, so only a guide);
+# `--round5` the round-5 development lines (tests/dev/danger/round5, written before tuning).
+EVAL = ROOT / "tests" / ("dev" if {"--dev", "--round5"} & set(sys.argv) else "eval") / "danger"
+if "--round5" in sys.argv:
+    EVAL = EVAL / "round5"
 
 
 def eval_sets() -> dict[str, dict[str, list]]:
