@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 
 import pytest
 
+from bot.content.loader import load
 from bot.engine import inputs as i
 from bot.engine.engine import Engine
 from bot.engine.replies import Reply
+from bot.engine.validate import _entry_regions as validate_settings
 from bot.i18n.catalogs import Catalogs
 from bot.runner import Runner
 from bot.store.base import FigureRow
 from bot.store.keys import Keyer
 from bot.store.memory import MemoryFigures, MemoryStore
 from harness.clock import FrozenClock
+from tests.conftest import DIALOGUES
 
 Make = Callable[[], tuple[Runner, MemoryFigures]]
 WEEK = "2026-W02"  # the frozen clock: Monday 5 January 2026
@@ -145,3 +149,29 @@ async def test_the_rows_hold_only_weekly_totals(counting: Make) -> None:
     rows = await figures.read("2026-W01", "2026-W53")
     assert rows and all(isinstance(r, FigureRow) for r in rows)
     assert {r.region for r in rows} <= {"twente", "ijsselland", "unknown"}
+
+
+async def test_a_campaign_code_counts_in_the_region_it_was_spread_in(
+    catalogs: Catalogs, clock: FrozenClock
+) -> None:
+    loaded = load(DIALOGUES, DIALOGUES / "trusted_persons.example.yaml")
+    assert loaded.dialogue is not None
+    d = dataclasses.replace(loaded.dialogue, entry_regions={"campagne": "ijsselland"})
+    regional = Engine(d, catalogs, loaded.lexicons, loaded.detector)
+    figures = MemoryFigures()
+    keyer = Keyer(b"test-secret-0123456789")
+    runner = Runner(regional, MemoryStore(), keyer, catalogs.negotiate, clock, figures=figures)
+    await runner.handle("telegram", 16, i.Start(code="campagne"), quiet)
+    got = await totals(figures)
+    assert got[("ijsselland", "route.campaign")] == 1
+    assert got[("ijsselland", "conversations")] == 1
+    assert not any("campagne" in f for _, f in got), "codes are never figures"
+
+
+def test_a_campaign_region_must_name_a_code_and_a_region(people_engine: Engine) -> None:
+    d = dataclasses.replace(
+        people_engine.dialogue, entry_regions={"campagne": "zwolle", "x": "twente"}
+    )
+    found = [p for p in validate_settings(d) if p.code in ("unknown_region", "unknown_entry_code")]
+    assert [p.code for p in found] == ["unknown_region", "unknown_entry_code"], found
+    assert "'zwolle'" in found[0].message and "twente" in found[0].message

@@ -161,6 +161,7 @@ class Dialogue:
     commands: Mapping[str, Command]
     system: Mapping[str, str]
     entry_codes: Mapping[str, str] = field(default_factory=dict)
+    entry_regions: Mapping[str, str] = field(default_factory=dict)  # campaign code -> region
     trusted: Mapping[str, TrustedPerson] = field(default_factory=dict)
     regions: Mapping[str, str] = field(default_factory=dict)  # region id -> display name
     # danger kind (or "possible") -> its first screen; kinds not listed open danger_node

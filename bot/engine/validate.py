@@ -96,7 +96,14 @@ def validate(
 ) -> list[Problem]:
     """All findings for a dialogue, errors and warnings (`detector`: one already built)."""
     detector = detector if detector is not None else Detector(lexicons)
-    out = [*_settings(d), *_links(d), *_regions(d), *_people(d, tr), *_slips(d, today)]
+    out = [
+        *_settings(d),
+        *_links(d),
+        *_regions(d),
+        *_entry_regions(d),
+        *_people(d, tr),
+        *_slips(d, today),
+    ]
     if any(f.severity == "error" for f in out):
         return out  # the graph checks below assume every link resolves
     out += [*unreachable_nodes(d), *dead_ends(d), *help_distance(d), *label_findings(d, detector)]
@@ -215,6 +222,18 @@ def _regions(d: Dialogue) -> Iterator[Problem]:
                     f"option:{node.id}.{opt.id}",
                     node.id,
                 )
+
+
+def _entry_regions(d: Dialogue) -> Iterator[Problem]:
+    """A campaign code's region (for the figures) names a code and a region that exist."""
+    for code, region in d.entry_regions.items():
+        where = f"entry_regions:{code}"
+        if code not in d.entry_codes:
+            msg = f"entry_regions: '{code}' is not one of the entry_codes ({', '.join(d.entry_codes)})"
+            yield found(d.origins, "error", "unknown_entry_code", msg, where)
+        if region not in d.regions:
+            msg = f"entry_regions: region '{region}' of '{code}' is not in 'regions' ({', '.join(d.regions)})"
+            yield found(d.origins, "error", "unknown_region", msg, where)
 
 
 def _people(d: Dialogue, tr: Translator) -> Iterator[Problem]:

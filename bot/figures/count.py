@@ -34,12 +34,15 @@ class Counting:
         self.nodes = dialogue.nodes
         self.kinds = {node: kind for kind, node in dialogue.danger_screens.items()}
         self.kinds.setdefault(dialogue.danger_node, GENERAL)
-        # entry code -> (route, region); campaign codes carry no region (yet): unknown
-        self.codes = {code: (n.ROUTES[1], UNKNOWN) for code in dialogue.entry_codes}
+        # entry code -> (route, region); a campaign code's region is in entry_regions
+        self.codes = {
+            code: (n.ROUTES[1], _known(dialogue.entry_regions.get(code)))
+            for code in dialogue.entry_codes
+        }
         for p in dialogue.trusted.values():
             if p.code:
                 region = p.regions[0] if len(p.regions) == 1 else UNKNOWN
-                self.codes[p.code] = (n.ROUTES[2], region if region in n.REGIONS else UNKNOWN)
+                self.codes[p.code] = (n.ROUTES[2], _known(region))
 
     def turn(self, platform: str, before: Session | None, turn: Turn) -> Counted:
         """The figures this turn adds (possibly none)."""
@@ -77,3 +80,8 @@ class Counting:
 
 
 _NO_SESSION = Session("", "", "", 0, 0)
+
+
+def _known(region: str | None) -> str:
+    """A region the figures know, or unknown."""
+    return region if region in n.REGIONS else UNKNOWN
