@@ -21,20 +21,21 @@ from dataclasses import replace
 from bot.content.live import Content
 from bot.engine import inputs as i
 from bot.engine.engine import Engine, Turn
-from bot.engine.numbered import choices, pick
+from bot.engine.numbered import pick
 from bot.engine.replies import Button, Message, Reply
 from bot.engine.session import Session
 from bot.engine.translate import Translator
 from bot.figures.record import Recorder
 from bot.locks import KeyedLocks
 from bot.metrics import Metrics
-from bot.store.base import Figures, SessionStore
+from bot.relay.service import Relay, Sender, Timing
+from bot.runner_parts import answer, count, deliver_safely, greeted, move, on_screen, remember
+from bot.store.base import Figures, RelayStore, SessionStore
 from bot.store.keys import Keyer
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], dt.datetime]
 PURGE_EVERY = 600  # seconds between purges of expired sessions
-SHOWN_LIMIT = 10_000  # conversations whose last numbered choices are remembered (in memory)
 Deliver = Callable[[tuple[Reply, ...]], Awaitable[None]]
 
 
@@ -55,6 +56,8 @@ class Runner:
         clock: Clock = utc_now,
         metrics: Metrics | None = None,
         figures: Figures | None = None,
+        relay: RelayStore | None = None,
+        timing: Timing | None = None,
     ) -> None:
         # A reload may replace the content (content/live.py): a turn reads the engine once.
         self.content = engine if isinstance(engine, Content) else Content(engine)
@@ -66,6 +69,13 @@ class Runner:
         self._next_purge = 0
         # key -> (node, choices) of the last numbered message sent: what a number refers to.
         self._shown: OrderedDict[str, tuple[str, tuple[Button, ...]]] = OrderedDict()
+        # The live relay to trusted persons; without a relay store, asking for a person
+        # leads to Veilig Thuis and 112 at once.
+        self.relay = (
+            Relay(self, relay, keyer, self.metrics, self.recorder, timing or Timing())
+            if relay
+            else None
+        )
 
     # ----------------------------------------------------------------- the port
     @property
@@ -117,6 +127,16 @@ class Runner:
         old = self.keyer.previous_key(platform, chat_id)
         return [self.key(platform, chat_id), *([old] if old else [])]
 
+    def attach(self, platform: str, sender: Sender) -> None:
+        """A transport that can write to any of its chats at any time (the live relay)."""
+        if self.relay is not None:
+            self.relay.attach(platform, sender)
+
+    async def detach(self, platform: str) -> None:
+        """The transport stops writing."""
+        if self.relay is not None:
+            await self.relay.detach(platform)
+
     async def erase(self, platform: str, chat_id: str | int) -> None:
         """Forget a conversation (the transport removes its messages itself)."""
         key, *old = self.keys(platform, chat_id)
@@ -151,13 +171,16 @@ class Runner:
         a guessed language is corrected by the first real answer).
         """
         began = time.perf_counter()
+        if self.relay is not None and await self.relay.takes(platform, chat_id, inp, deliver):
+            return Turn(None, ())  # a trusted person's chat: never a resident's conversation
         key, *old = self.keys(platform, chat_id)
         async with self.conversation(key):
             if old:  # after a change of secret: the conversation moves to its new key
-                await _move(self.store, old[0], key, self.timestamp())
+                await move(self.store, old[0], key, self.timestamp())
             engine = self.engine  # one version for the whole turn, also after a reload
+            where = (platform, str(chat_id))
             turn, loaded = await self._handle(
-                engine, key, inp, deliver, client_lang, numbered, guess
+                engine, key, where, inp, deliver, client_lang, numbered, guess
             )
         self.metrics.observe_reply(time.perf_counter() - began)
         await self.recorder.turn(platform, loaded, turn, engine.dialogue)
@@ -172,6 +195,7 @@ class Runner:
         self,
         engine: Engine,
         key: str,
+        where: tuple[str, str],
         inp: i.Input,
         deliver: Deliver,
         client_lang: str | None,
@@ -189,106 +213,32 @@ class Runner:
         elif session is None and (client_lang or guess):
             started = engine.start(i.Start(lang=self.negotiate(guess or client_lang)), now)
             session = started.session
-        elif session is not None and guess and guess != session.lang and _greeted(engine, session):
+        elif session is not None and guess and guess != session.lang and greeted(engine, session):
             session = replace(session, lang=self.negotiate(guess))
         if numbered and isinstance(inp, i.Text) and session is not None:
-            node, shown = self._shown.get(key) or _on_screen(engine, session, now)
+            node, shown = self._shown.get(key) or on_screen(engine, session, now)
             inp = pick(inp.text, shown, node)
         try:
-            turn = engine.handle(session, inp, now)
+            turn = await answer(self.relay, engine, key, where, session, inp, now)
         except Exception as exc:  # a bug must never leave a resident without the 112 line
             log.error("answering failed: %s", type(exc).__name__)
             self.metrics.inc("engine_errors")
             lang = session.lang if session else self.negotiate(client_lang or guess)
             turn = Turn(session, (engine.fallback(lang),))
-        _count(self.metrics, inp, turn)
+        count(self.metrics, inp, turn)
         if numbered:
-            self._remember(key, turn)
-        await self._deliver(engine, deliver, turn, session, client_lang)
+            remember(self._shown, key, turn)
+        latest = turn.session or session
+        lang = latest.lang if latest is not None else self.negotiate(client_lang)
+        await deliver_safely(self.metrics, engine, deliver, turn, lang)
         if turn.session is None:
             await self.store.delete(key)
         else:
             await self.store.save(key, turn.session, ts)
         return turn, loaded
 
-    async def _deliver(
-        self,
-        engine: Engine,
-        deliver: Deliver,
-        turn: Turn,
-        session: Session | None,
-        client_lang: str | None,
-    ) -> None:
-        """Deliver; when the transport fails to render or send, try once more with the short
-        fallback line (it carries 112), then let the transport's own handling take over."""
-        try:
-            await deliver(turn.replies)
-            self.metrics.inc("replies_sent", sum(isinstance(r, Message) for r in turn.replies))
-        except Exception as exc:
-            log.error("delivering a reply failed: %s", type(exc).__name__)
-            self.metrics.inc("delivery_errors")
-            known = turn.session or session
-            lang = known.lang if known is not None else self.negotiate(client_lang)
-            await deliver((engine.fallback(lang),))
-
-    def _remember(self, key: str, turn: Turn) -> None:
-        """What a number refers to next: the choices of the last lasting message sent."""
-        if turn.session is None:
-            self._shown.pop(key, None)
-            return
-        shown = [r for r in turn.replies if isinstance(r, Message) and not r.ephemeral]
-        if shown:
-            self._shown[key] = (shown[-1].node, choices(shown[-1]))
-            self._shown.move_to_end(key)
-            if len(self._shown) > SHOWN_LIMIT:
-                self._shown.popitem(last=False)
-
     async def _purge(self, ts: int) -> None:
         """Delete expired sessions now and then, so nothing outlives its TTL on disk for long."""
         if ts >= self._next_purge:
             self._next_purge = ts + PURGE_EVERY
             self.metrics.inc("sessions_purged", await self.store.purge(ts))
-
-
-def _greeted(engine: Engine, session: Session) -> bool:
-    """A conversation that has shown its greeting and nothing else yet."""
-    entry = engine.dialogue.entry
-    return session.node == entry and session.screen is None and session.updated == session.started
-
-
-def _on_screen(
-    engine: Engine, session: Session, now: dt.datetime
-) -> tuple[str, tuple[Button, ...]]:
-    """The choices on screen after a restart, rebuilt from the session."""
-    if session.screen is not None:
-        return session.node, ()  # the engine reads numbers on its own screens itself
-    if session.node not in engine.dialogue.nodes:
-        # The node was removed by a reload: nothing to pick from; the engine starts the
-        # conversation over with a note (and the 112 line, as on every message).
-        return session.node, ()
-    msg = engine.show(session, now)
-    return msg.node, choices(msg)
-
-
-def _count(metrics: Metrics, inp: i.Input, turn: Turn) -> None:
-    metrics.inc("turns")
-    metrics.inc(f"input_{type(inp).__name__.lower()}")
-    if turn.urgent:
-        metrics.inc("danger_screens")
-    if turn.session is None:
-        metrics.inc("erasures")
-    log.debug(
-        "turn: input=%s replies=%d urgent=%s",
-        type(inp).__name__,
-        len(turn.replies),
-        turn.urgent,
-    )
-
-
-async def _move(store: SessionStore, old: str, key: str, ts: int) -> None:
-    """A session filed under the previous secret's key goes to the current key."""
-    session = await store.load(old, ts)
-    if session is not None:
-        if await store.load(key, ts) is None:
-            await store.save(key, session, ts)
-        await store.delete(old)

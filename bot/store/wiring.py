@@ -18,6 +18,8 @@ from bot.store.memory import (
     MemoryTrail,
     MemoryUpdateLog,
 )
+from bot.store.relay_memory import MemoryRelay
+from bot.store.relay_sqlite import SqliteRelay
 from bot.store.sqlite import SqliteStore
 from bot.store.sync_sqlite import SqliteSyncState
 from bot.store.trail_sqlite import SqliteTrail, SqliteUpdateLog
@@ -29,7 +31,12 @@ def open_stores(data_dir: Path | None, ttl: int = DEFAULT_TTL) -> Stores:
     """SQLite in `data_dir` (the file is created readable by this user only), else memory."""
     if data_dir is None:
         return Stores(
-            MemoryStore(ttl), MemoryTrail(), MemoryUpdateLog(), MemorySyncState(), MemoryFigures()
+            MemoryStore(ttl),
+            MemoryTrail(),
+            MemoryUpdateLog(),
+            MemorySyncState(),
+            MemoryFigures(),
+            MemoryRelay(),
         )
     return sqlite_stores(data_dir / DATABASE, ttl)
 
@@ -41,4 +48,5 @@ def sqlite_stores(path: Path, ttl: int = DEFAULT_TTL) -> Stores:
 
 def beside(db: SqliteStore) -> Stores:
     """The other ports in the file of an open session store (one connection, one lock)."""
-    return Stores(db, SqliteTrail(db), SqliteUpdateLog(db), SqliteSyncState(db), SqliteFigures(db))
+    trail, updates, sync = SqliteTrail(db), SqliteUpdateLog(db), SqliteSyncState(db)
+    return Stores(db, trail, updates, sync, SqliteFigures(db), SqliteRelay(db))
