@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from bot import cli_parser
 from bot.app import App, build
-from bot.cli_content import cmd_graph, cmd_reload, running
+from bot.cli_content import cmd_graph, cmd_people, cmd_reload, running
 from bot.config import Settings
 from bot.content import roundtrip
 from bot.content.check import check
@@ -97,7 +97,7 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     console = Console(app.runner, echo=not interactive)
     lines = prompt_lines() if interactive else sys.stdin.read().splitlines()
     with running(app, pid_file=False):  # edits show up in the next answer
-        run_in_terminal(console, lines, lang, code)
+        run_in_terminal(console, lines, lang, code, getattr(args, "helper", None))
     return 0
 
 
@@ -224,6 +224,7 @@ HANDLERS = {
     "report": cmd_report,
     "web": cmd_web,
     "status": cmd_status,
+    "people": cmd_people,
 }
 
 

@@ -90,6 +90,12 @@ def parser(handlers: Mapping[str, Handler]) -> argparse.ArgumentParser:
     c = add("chat", "talk to the bot in the terminal (Ctrl-C or Ctrl-D quits)")
     c.add_argument("--lang", help="start in this language, e.g. en or tr")
     c.add_argument("--start", metavar="CODE", help="entry code, as from a deep link")
+    c.add_argument(
+        "--helper",
+        metavar="PERSON",
+        help="also play this trusted person of the example directory: lines starting with "
+        "'@vp ' are theirs ('@vp available', '@vp accept', '@vp end', or text)",
+    )
     c = add("graph", "print the conversation as a diagram")
     c.add_argument(
         "--format",
@@ -133,4 +139,7 @@ def parser(handlers: Mapping[str, Handler]) -> argparse.ArgumentParser:
     c.add_argument("--region", choices=REGIONS, help="one region (default: all together)")
     c.add_argument("--out", metavar="FILE", help="write to FILE instead of the terminal")
     add("status", "live figures of a running bot, or this week's so far")
+    c = add("people", "trusted persons: who is enrolled and available, or invite one")
+    c.add_argument("action", nargs="?", choices=["list", "invite"], default="list")
+    c.add_argument("person", nargs="?", help="invite: the person's id in the directory")
     return p

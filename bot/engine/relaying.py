@@ -79,13 +79,14 @@ class RelayScreens(Screens):
         """A line for a trusted person, in their language, with their buttons."""
         lang = lang if lang in self.tr.languages else self.tr.languages[0]
         text = self._system(lang, key, **values)
-        return Message(text, HELPER_NODE, lang, self._relay_buttons(lang, buttons))
+        buttons_ = self._relay_buttons(lang, buttons)
+        return Message(text, HELPER_NODE, lang, buttons_, rtl=self.tr.is_rtl(lang))
 
     def helper_relayed(self, lang: str, resident: str, text: str) -> Message:
         """What the resident wrote, under the relay's pseudonym, for the trusted person."""
         lang = lang if lang in self.tr.languages else self.tr.languages[0]
         buttons = self._relay_buttons(lang, ("helper.end",))
-        return Message(f"{resident}:\n{text}", HELPER_NODE, lang, buttons)
+        return Message(f"{resident}:\n{text}", HELPER_NODE, lang, buttons, rtl=self.tr.is_rtl(lang))
 
     def _relay_buttons(self, lang: str, ids: tuple[str, ...]) -> tuple[Button, ...]:
         return tuple(Button(b, self._system(lang, LABELS[b])) for b in ids)

@@ -100,10 +100,10 @@ class Pairings(Desk):
                 note = self.host.engine.relay_note(s, "relay_searching", now, SEARCHING)
                 return Turn(s, (note,))
             return Turn(s, ())
-        await self._forget(p)
         turn = await self._counted_fallback(s, now, "relay_nobody")
-        if send:
+        if send:  # before forgetting: the resident's chat is known only while the relay lives
             await self._to_resident(p, turn)
+        await self._forget(p)
         return turn
 
     async def _accepted(self, p: Pairing, now: dt.datetime) -> bool:
@@ -148,10 +148,10 @@ class Pairings(Desk):
         return await self._counted(self.host.engine.relay_fallback(s, now, note), s)
 
     def _expiry(self, p: Pairing) -> int:
-        """A relay is gone from the store a minute after it should have ended by itself."""
+        """A relay is gone from the store ten minutes after it should have ended by itself."""
         if p.state == "active":
-            return p.touched + self.timing.idle + 60
-        return p.started + self.timing.total + 60
+            return p.touched + self.timing.idle + 600
+        return p.started + self.timing.total + 600
 
     # ----------------------------------------------------------------- availability
     async def _auto_pause(self, now: dt.datetime) -> None:

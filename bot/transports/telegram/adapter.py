@@ -151,6 +151,10 @@ class Adapter:
         return lambda: self.bot.send_message(chat_id, text, protect_content=True)
 
     # ----------------------------------------------------------------- replies out
+    def sender(self, chat: str) -> Deliver:
+        """How the core writes to a chat outside its own turn (the live relay)."""
+        return self._deliverer(Ctx(int(chat), self.runner.key(PLATFORM, chat)))
+
     def _deliverer(self, ctx: Ctx) -> Deliver:
         async def deliver(replies: tuple[Reply, ...]) -> None:
             for reply in replies:
