@@ -140,6 +140,8 @@ def parser(handlers: Mapping[str, Handler]) -> argparse.ArgumentParser:
     c.add_argument("--out", metavar="FILE", help="write to FILE instead of the terminal")
     add("status", "live figures of a running bot, or this week's so far")
     c = add("people", "trusted persons: who is enrolled and available, or invite one")
-    c.add_argument("action", nargs="?", choices=["list", "invite"], default="list")
+    c.add_argument(
+        "action", nargs="?", choices=["list", "invite"], default="list", help="default: list"
+    )
     c.add_argument("person", nargs="?", help="invite: the person's id in the directory")
     return p

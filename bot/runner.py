@@ -11,12 +11,12 @@ session store itself.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
-from dataclasses import replace
 
 from bot.content.live import Content
 from bot.engine import inputs as i
@@ -29,7 +29,17 @@ from bot.figures.record import Recorder
 from bot.locks import KeyedLocks
 from bot.metrics import Metrics
 from bot.relay.service import Relay, Sender, Timing
-from bot.runner_parts import answer, count, deliver_safely, greeted, move, on_screen, remember
+from bot.runner_parts import (
+    answer,
+    count,
+    deliver_safely,
+    move,
+    noting,
+    on_screen,
+    opening,
+    picked,
+    remembering,
+)
 from bot.store.base import Figures, RelayStore, SessionStore
 from bot.store.keys import Keyer
 
@@ -127,10 +137,12 @@ class Runner:
         old = self.keyer.previous_key(platform, chat_id)
         return [self.key(platform, chat_id), *([old] if old else [])]
 
-    def attach(self, platform: str, sender: Sender) -> None:
-        """A transport that can write to any of its chats at any time (the live relay)."""
+    def attach(self, platform: str, sender: Sender, *, numbered: bool = False) -> None:
+        """A transport that can write to any of its chats at any time (the live relay); with
+        `numbered`, a typed number refers to what it was last given to show, also then."""
         if self.relay is not None:
-            self.relay.attach(platform, sender)
+            keyed = functools.partial(self.key, platform)
+            self.relay.attach(platform, noting(self._shown, keyed, sender) if numbered else sender)
 
     async def detach(self, platform: str) -> None:
         """The transport stops writing."""
@@ -142,6 +154,9 @@ class Runner:
         key, *old = self.keys(platform, chat_id)
         async with self.conversation(key):
             for k in (key, *old):
+                session = await self.store.load(k, self.timestamp())
+                if self.relay is not None and session is not None and session.relay:
+                    await self.relay.erased(k, session)  # the trusted person is told, too
                 await self.store.delete(k)
             self._shown.pop(key, None)
 
@@ -171,9 +186,13 @@ class Runner:
         a guessed language is corrected by the first real answer).
         """
         began = time.perf_counter()
-        if self.relay is not None and await self.relay.takes(platform, chat_id, inp, deliver):
-            return Turn(None, ())  # a trusted person's chat: never a resident's conversation
         key, *old = self.keys(platform, chat_id)
+        if numbered:  # what a typed number refers to: the choices of what was delivered last
+            deliver = remembering(self._shown, key, deliver)
+        if self.relay is not None and await self.relay.takes(
+            platform, chat_id, picked(self._shown, key, inp) if numbered else inp, deliver
+        ):
+            return Turn(None, ())  # a trusted person's chat: never a resident's conversation
         async with self.conversation(key):
             if old:  # after a change of secret: the conversation moves to its new key
                 await move(self.store, old[0], key, self.timestamp())
@@ -207,14 +226,7 @@ class Runner:
         ts = int(now.timestamp())
         await self._purge(ts)
         session = loaded = await self.store.load(key, ts)
-        if isinstance(inp, i.Start):
-            known = session.lang if session else None
-            inp = replace(inp, lang=self.negotiate(inp.lang or known or client_lang or guess))
-        elif session is None and (client_lang or guess):
-            started = engine.start(i.Start(lang=self.negotiate(guess or client_lang)), now)
-            session = started.session
-        elif session is not None and guess and guess != session.lang and greeted(engine, session):
-            session = replace(session, lang=self.negotiate(guess))
+        session, inp = opening(engine, self.negotiate, session, inp, (client_lang, guess), now)
         if numbered and isinstance(inp, i.Text) and session is not None:
             node, shown = self._shown.get(key) or on_screen(engine, session, now)
             inp = pick(inp.text, shown, node)
@@ -226,8 +238,8 @@ class Runner:
             lang = session.lang if session else self.negotiate(client_lang or guess)
             turn = Turn(session, (engine.fallback(lang),))
         count(self.metrics, inp, turn)
-        if numbered:
-            remember(self._shown, key, turn)
+        if turn.session is None:
+            self._shown.pop(key, None)
         latest = turn.session or session
         lang = latest.lang if latest is not None else self.negotiate(client_lang)
         await deliver_safely(self.metrics, engine, deliver, turn, lang)

@@ -11,16 +11,17 @@ from dataclasses import replace
 
 from bot.engine import inputs as i
 from bot.engine.engine import Engine, Turn
-from bot.engine.numbered import choices
-from bot.engine.replies import Button, Message, RelayAsk, Reply
+from bot.engine.numbered import choices, pick
+from bot.engine.replies import Button, Erase, Message, RelayAsk, Reply
 from bot.engine.session import Session
 from bot.metrics import Metrics
-from bot.relay.service import Relay
+from bot.relay.service import Relay, Sender
 from bot.store.base import SessionStore
 
 log = logging.getLogger("bot.runner")
 SHOWN_LIMIT = 10_000  # conversations whose last numbered choices are remembered (in memory)
 Shown = OrderedDict[str, tuple[str, tuple[Button, ...]]]
+Deliver = Callable[[tuple[Reply, ...]], Awaitable[None]]
 
 
 async def answer(
@@ -46,7 +47,7 @@ async def answer(
 async def deliver_safely(
     metrics: Metrics,
     engine: Engine,
-    deliver: Callable[[tuple[Reply, ...]], Awaitable[None]],
+    deliver: Deliver,
     turn: Turn,
     lang: str,
 ) -> None:
@@ -61,17 +62,61 @@ async def deliver_safely(
         await deliver((engine.fallback(lang),))
 
 
-def remember(shown: Shown, key: str, turn: Turn) -> None:
-    """What a number refers to next: the choices of the last lasting message sent."""
-    if turn.session is None:
+def remember(shown: Shown, key: str, replies: tuple[Reply, ...]) -> None:
+    """What a number refers to next: the choices of the last lasting message delivered to a
+    conversation, in its own turn or pushed outside it (the live relay); an erase forgets."""
+    if any(isinstance(r, Erase) for r in replies):
         shown.pop(key, None)
-        return
-    lasting = [r for r in turn.replies if isinstance(r, Message) and not r.ephemeral]
+    lasting = [r for r in replies if isinstance(r, Message) and not r.ephemeral]
     if lasting:
         shown[key] = (lasting[-1].node, choices(lasting[-1]))
         shown.move_to_end(key)
         if len(shown) > SHOWN_LIMIT:
             shown.popitem(last=False)
+
+
+def remembering(shown: Shown, key: str, deliver: Deliver) -> Deliver:
+    """`deliver`, noting the choices of what it delivered (for transports with numbers)."""
+
+    async def noted(replies: tuple[Reply, ...]) -> None:
+        await deliver(replies)
+        remember(shown, key, replies)
+
+    return noted
+
+
+def noting(shown: Shown, key: Callable[[str], str], sender: Sender) -> Sender:
+    """A transport's sender whose deliveries are noted like `remembering` (chat -> its key)."""
+    return lambda chat: remembering(shown, key(chat), sender(chat))
+
+
+def picked(shown: Shown, key: str, inp: i.Input) -> i.Input:
+    """A typed number as the choice it refers to, if choices were delivered (a trusted
+    person's chat; a resident's own turn also rebuilds them from the session)."""
+    found = shown.get(key)
+    return pick(inp.text, found[1], found[0]) if found and isinstance(inp, i.Text) else inp
+
+
+def opening(
+    engine: Engine,
+    negotiate: Callable[[str | None], str],
+    session: Session | None,
+    inp: i.Input,
+    hints: tuple[str | None, str | None],
+    now: dt.datetime,
+) -> tuple[Session | None, i.Input]:
+    """Where a turn starts: a start in the best language; a new conversation in the language
+    the client (`hints[0]`) or the text (`hints[1]`) suggests; a greeting's language corrected
+    by the first real answer."""
+    client_lang, guess = hints
+    if isinstance(inp, i.Start):
+        known = session.lang if session else None
+        return session, replace(inp, lang=negotiate(inp.lang or known or client_lang or guess))
+    if session is None and (client_lang or guess):
+        return engine.start(i.Start(lang=negotiate(guess or client_lang)), now).session, inp
+    if session is not None and guess and guess != session.lang and greeted(engine, session):
+        return replace(session, lang=negotiate(guess)), inp
+    return session, inp
 
 
 def greeted(engine: Engine, session: Session) -> bool:

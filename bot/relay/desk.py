@@ -193,6 +193,13 @@ class Desk:
             return False
         return await self._send(sender(chat), replies, "helper")
 
+    async def _tell(self, person: str, note: str, *first: Reply) -> bool:
+        """A note and where they stand as stored now (available or paused: a relay that ends
+        leaves them available), after `first` (an Erase)."""
+        h = next((h for h in await self.store.helpers() if h.person == person), None)
+        status = self._status(person, note, h is not None and h.available)
+        return await self._to_helper(person, (*first, status))
+
     async def _to_resident(self, p: Pairing, turn: Turn) -> bool:
         """Write to a resident outside their own turn (the caller holds their lock) and save
         their session; False when their chat is not known in this process."""

@@ -76,7 +76,7 @@ class Pairings(Desk):
 
     async def _pass_on(self, p: Pairing, now: dt.datetime, note: str) -> None:
         """The offer goes to the next person who fits (under the resident's lock)."""
-        await self._to_helper(p.person, (self._status(p.person, note),))
+        await self._tell(p.person, note)
         s = await self.host.store.load(p.resident, int(now.timestamp()))
         if s is None or s.relay != p.id:
             await self._forget(p)
@@ -131,9 +131,9 @@ class Pairings(Desk):
         if p.state == "active":
             self.metrics.inc("relay_completed")
             await self.recorder.add(None, (TRUSTED[2],))
-            await self._to_helper(p.person, (Erase(), self._status(p.person, helper_note)))
+            await self._tell(p.person, helper_note, Erase())
         else:
-            await self._to_helper(p.person, (self._status(p.person, "helper_offer_gone"),))
+            await self._tell(p.person, "helper_offer_gone")
 
     async def _forget(self, p: Pairing) -> None:
         await self.store.drop_pairing(p.id)
@@ -161,7 +161,7 @@ class Pairings(Desk):
             person = trusted.get(h.person)
             if h.available and (person is None or not on_duty(person, now)):
                 await self.store.enrol(replace(h, available=False))
-                await self._to_helper(h.person, (self._status(h.person, "helper_hours_over"),))
+                await self._tell(h.person, "helper_hours_over")
 
     async def _flag(self, person: str) -> None:
         """ "Er klopt iets niet": one more report for the coordinator, without any content."""

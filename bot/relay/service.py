@@ -124,6 +124,15 @@ class Relay(Pairings):
             return Turn(s.touch(ts), (engine.relay_note(s, "relay_only_text", now, buttons),))
         return engine.handle(s, inp, now)  # another screen's button, a command: relay goes on
 
+    async def erased(self, key: str, s: Session) -> None:
+        """A transport erased this resident's conversation (under their lock; the Matrix room
+        was left, the web page's quick exit): a relay of theirs ends for the trusted person
+        too, and the relayed messages are deleted from their chat."""
+        p = await self.store.pairing(s.relay or "", int(self.host.clock().timestamp()))
+        if p is not None and p.resident == key:
+            await self._close(p, "helper_ended")
+        self._residents.pop(key, None)
+
     async def _resident_text(self, p: Pairing, s: Session, text: str, now: dt.datetime) -> Turn:
         engine, ts = self.host.engine, int(now.timestamp())
         danger = engine.is_danger(text, s.lang)

@@ -70,10 +70,12 @@ class Console:
     ) -> None:
         """Start (enrolling `helper` as the trusted person of "@vp" lines), then answer line
         by line until the input ends."""
-        self.runner.attach(PLATFORM, self.sender)
+        self.runner.attach(PLATFORM, self.sender, numbered=True)
         if helper is not None and self.runner.relay is not None:
             invite = await self.runner.relay.invite(helper)
-            await self.runner.handle(PLATFORM, HELPER_CHAT, i.Text(invite), self.as_helper)
+            await self.runner.handle(
+                PLATFORM, HELPER_CHAT, i.Text(invite), self.as_helper, numbered=True
+            )
         await self.runner.handle(PLATFORM, "local", i.Start(code, lang), self.deliver)
         for line in lines:
             await self.answer(line)
@@ -82,11 +84,11 @@ class Console:
         """One line typed by the resident: a number picks a choice shown, words are read."""
         if self.echo:
             self.out.write(f"\n> {line.rstrip()}\n")
-        if line.startswith(HELPER):  # "@vp accept" presses a button, anything else is text
+        if line.startswith(HELPER):  # "@vp accept" or "@vp 1" presses a button, else text
             text = line[len(HELPER) :].strip()
             word = f"helper.{text}"
             inp: i.Input = i.Choice(word) if text in HELPER_BUTTONS else i.Text(text)
-            await self.runner.handle(PLATFORM, HELPER_CHAT, inp, self.as_helper)
+            await self.runner.handle(PLATFORM, HELPER_CHAT, inp, self.as_helper, numbered=True)
             return
         await self.runner.handle(PLATFORM, "local", i.Text(line), self.deliver, numbered=True)
 

@@ -16,7 +16,7 @@ from bot.store.relay_sqlite import SqliteRelay
 from bot.store.sqlite import SqliteStore
 from harness.clock import FrozenClock
 from harness.telegram_api import FakeTelegram
-from tests.relay.test_relay import CANARY, relay_engine  # noqa: F401  (a fixture)
+from tests.relay.chats import CANARY
 from tests.transports.telegram.fixtures import SECRET, Harness, start_bot
 
 RESIDENT, HELPER = 501, 902
@@ -26,7 +26,7 @@ RESIDENT, HELPER = 501, 902
 async def relay_tg(
     fake: FakeTelegram,
     db_path: Path,
-    relay_engine: Engine,  # noqa: F811  (the fixture imported above)
+    relay_engine: Engine,
     catalogs: Catalogs,
     clock: FrozenClock,
 ) -> AsyncIterator[Harness]:
