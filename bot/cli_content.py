@@ -125,5 +125,7 @@ def cmd_people(args: argparse.Namespace, settings: Settings) -> int:
             else f"{h.platform}, " + ("available" if h.available else "paused")
         )
         reports = f", {h.reports} report(s)" if h is not None and h.reports else ""
+        if h is not None and app.runner.keyer.unseal(h.sealed) is None:
+            reports += ", cannot be reached: invite again"  # sealed another way (before 0.4)
         print(f"{pid:<12} {person.name:<24} {state}{reports}")
     return 0

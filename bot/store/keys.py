@@ -1,4 +1,5 @@
-"""Conversation keys: an HMAC of platform and chat id, so raw ids are never stored."""
+"""Conversation keys: an HMAC of platform and chat id, so raw ids are never stored; and the
+sealing of the one id that must be kept (a trusted person's chat, to write to them)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,15 @@ import os
 import secrets
 from pathlib import Path
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
 log = logging.getLogger(__name__)
 CHECK_FILE = "secret.check"  # a keyed check value, never the secret: shows that it changed
+SEAL_VERSION = b"\x01"  # sealed values: version, nonce, AES-GCM ciphertext and tag
+NONCE_BYTES, TAG_BYTES = 12, 16
 
 
 class Keyer:
@@ -34,44 +42,39 @@ class Keyer:
         return _hmac(self._previous, f"{platform}:{chat_id}") if self._previous else None
 
     def seal(self, text: str) -> str:
-        """`text` encrypted and authenticated with the secret (for a trusted person's chat id,
-        which the bot must be able to write to). HMAC-SHA256 as the keystream and as the tag
-        (encrypt-then-MAC), from the standard library: a copied database alone reveals no id."""
-        nonce = secrets.token_bytes(16)
-        data = text.encode()
-        body = bytes(
-            a ^ b for a, b in zip(data, _stream(self._secret, nonce, len(data)), strict=True)
-        )
-        return (nonce + body + _tag(self._secret, nonce + body)).hex()
+        """`text` encrypted and authenticated (for a trusted person's chat id, which the bot
+        must be able to write to): AES-256-GCM from the `cryptography` package, its key
+        derived from the secret with HKDF-SHA256, a random 96-bit nonce, and a version byte
+        in front (also authenticated) so that a value sealed another way is refused cleanly.
+        A copied database alone reveals no id."""
+        nonce = os.urandom(NONCE_BYTES)
+        body = _aead(self._secret).encrypt(nonce, text.encode(), SEAL_VERSION)
+        return (SEAL_VERSION + nonce + body).hex()
 
     def unseal(self, sealed: str) -> str | None:
-        """The text of `seal`, or None when it was sealed with another secret or altered."""
+        """The text of `seal`, or None when it was sealed with another secret or another
+        version (the home-made sealing before 0.4: such a person enrols again), or altered."""
         try:
             raw = bytes.fromhex(sealed)
         except ValueError:
             return None
-        nonce, body, tag = raw[:16], raw[16:-16], raw[-16:]
-        if len(raw) < 32 or not hmac.compare_digest(tag, _tag(self._secret, nonce + body)):
+        version, nonce, body = raw[:1], raw[1 : 1 + NONCE_BYTES], raw[1 + NONCE_BYTES :]
+        if version != SEAL_VERSION or len(body) < TAG_BYTES:
             return None
-        stream = _stream(self._secret, nonce, len(body))
-        return bytes(a ^ b for a, b in zip(body, stream, strict=True)).decode()
+        try:
+            return _aead(self._secret).decrypt(nonce, body, SEAL_VERSION).decode()
+        except (InvalidTag, UnicodeDecodeError):
+            return None
 
     def check_value(self) -> str:
         """A value that changes with the secret and tells nothing about it."""
         return _hmac(self._secret, "vrede:secret-check")
 
 
-def _stream(secret: bytes, nonce: bytes, size: int) -> bytes:
-    key = hmac.new(secret, b"vrede:seal:stream", hashlib.sha256).digest()
-    blocks = (size + 31) // 32
-    return b"".join(
-        hmac.new(key, nonce + n.to_bytes(4, "big"), hashlib.sha256).digest() for n in range(blocks)
-    )[:size]
-
-
-def _tag(secret: bytes, data: bytes) -> bytes:
-    key = hmac.new(secret, b"vrede:seal:tag", hashlib.sha256).digest()
-    return hmac.new(key, data, hashlib.sha256).digest()[:16]
+def _aead(secret: bytes) -> AESGCM:
+    """The sealing cipher: a 256-bit key derived from the secret for this one purpose."""
+    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"vrede:seal:aes-gcm")
+    return AESGCM(hkdf.derive(secret))
 
 
 def _hmac(secret: bytes, text: str) -> str:

@@ -19,7 +19,7 @@ from harness.telegram_api import FakeTelegram
 from tests.relay.chats import CANARY
 from tests.transports.telegram.fixtures import SECRET, Harness, start_bot
 
-RESIDENT, HELPER = 501, 902
+RESIDENT, HELPER = 7_310_552_901, 6_204_883_117  # long: a short id turns up in hex by chance
 
 
 @pytest.fixture
