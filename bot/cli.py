@@ -130,7 +130,13 @@ def cmd_i18n(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    """Telegram when TELEGRAM_TOKEN is set, Matrix when MATRIX_HOMESERVER is, else the terminal."""
+    """Telegram when TELEGRAM_TOKEN is set, Matrix when MATRIX_HOMESERVER is, both in one
+    process when both are (a relay may then cross between them), else the terminal."""
+    if settings.telegram_token and settings.matrix_homeserver:
+        from bot.both import run_both
+
+        with running(_serving(build(settings))) as app:
+            return run_both(app)
     if settings.telegram_token:
         return cmd_telegram(argparse.Namespace(action="run", webhook=None, listen=None), settings)
     if settings.matrix_homeserver:
