@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from bot import cli_parser
 from bot.app import App, build
 from bot.cli_content import cmd_graph, cmd_people, cmd_reload, running
+from bot.cli_kit import cmd_flyer, cmd_link
 from bot.config import Settings
 from bot.content import roundtrip
 from bot.content.check import check
@@ -231,6 +232,8 @@ HANDLERS = {
     "web": cmd_web,
     "status": cmd_status,
     "people": cmd_people,
+    "link": cmd_link,
+    "flyer": cmd_flyer,
 }
 
 

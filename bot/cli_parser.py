@@ -35,6 +35,8 @@ ENVIRONMENT = (
     ("VREDE_WEB_TTL_MINUTES", "minutes an idle web conversation is kept (default: 30)"),
     ("TELEGRAM_TOKEN", "the bot token from @BotFather: `vrede run` then runs on Telegram"),
     ("TELEGRAM_API_URL", "another Bot API server (default: https://api.telegram.org)"),
+    ("TELEGRAM_BOT_USERNAME", "the bot's @name for `vrede link` when no token is set"),
+    ("VREDE_WEB_URL", "the web chat's public address, for `vrede link` and `vrede flyer`"),
     ("MATRIX_HOMESERVER", "e.g. https://matrix.example.org: `vrede run` then runs on Matrix"),
     ("MATRIX_USER", "the bot's Matrix user, e.g. @vrede:example.org"),
     ("MATRIX_PASSWORD", "its password (or use MATRIX_ACCESS_TOKEN)"),
@@ -144,4 +146,11 @@ def parser(handlers: Mapping[str, Handler]) -> argparse.ArgumentParser:
         "action", nargs="?", choices=["list", "invite"], default="list", help="default: list"
     )
     c.add_argument("person", nargs="?", help="invite: the person's id in the directory")
+    c = add("link", "a trusted person's personal links and QR code (SVG and PNG)")
+    c.add_argument("person", help="the person's id in the directory")
+    c.add_argument("--out", metavar="DIR", default=".", help="where the QR files go (default: .)")
+    c = add("flyer", "a printable one-page flyer with the QR code, per language (HTML)")
+    c.add_argument("person", nargs="?", help="the person whose link it holds (default: none)")
+    c.add_argument("--lang", default="nl", metavar="nl,tr", help="languages, comma-separated")
+    c.add_argument("--out", metavar="DIR", default=".", help="where the files go (default: .)")
     return p
