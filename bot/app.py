@@ -78,6 +78,7 @@ def build(settings: Settings, persistent: bool = True, example_people: bool = Fa
         lambda code: _negotiate(content, code),
         metrics=metrics,
         figures=stores.figures,
+        relay=stores.relay,
     )
     sources = Sources(settings.dialogues, settings.locales, trusted, settings.cache_dir)
     return App(settings, content, stores, runner, Reloader(content, sources, metrics))

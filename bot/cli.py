@@ -13,7 +13,8 @@ from collections.abc import Sequence
 
 from bot import cli_parser
 from bot.app import App, build
-from bot.cli_content import cmd_graph, cmd_reload, running
+from bot.cli_content import cmd_graph, cmd_people, cmd_reload, running
+from bot.cli_kit import cmd_flyer, cmd_link
 from bot.config import Settings
 from bot.content import roundtrip
 from bot.content.check import check
@@ -97,7 +98,7 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     console = Console(app.runner, echo=not interactive)
     lines = prompt_lines() if interactive else sys.stdin.read().splitlines()
     with running(app, pid_file=False):  # edits show up in the next answer
-        run_in_terminal(console, lines, lang, code)
+        run_in_terminal(console, lines, lang, code, getattr(args, "helper", None))
     return 0
 
 
@@ -130,7 +131,13 @@ def cmd_i18n(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    """Telegram when TELEGRAM_TOKEN is set, Matrix when MATRIX_HOMESERVER is, else the terminal."""
+    """Telegram when TELEGRAM_TOKEN is set, Matrix when MATRIX_HOMESERVER is, both in one
+    process when both are (a relay may then cross between them), else the terminal."""
+    if settings.telegram_token and settings.matrix_homeserver:
+        from bot.both import run_both
+
+        with running(_serving(build(settings))) as app:
+            return run_both(app)
     if settings.telegram_token:
         return cmd_telegram(argparse.Namespace(action="run", webhook=None, listen=None), settings)
     if settings.matrix_homeserver:
@@ -224,6 +231,9 @@ HANDLERS = {
     "report": cmd_report,
     "web": cmd_web,
     "status": cmd_status,
+    "people": cmd_people,
+    "link": cmd_link,
+    "flyer": cmd_flyer,
 }
 
 

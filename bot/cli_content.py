@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import datetime as dt
 import shutil
 import subprocess
@@ -11,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from bot.app import App
+from bot.app import App, build
 from bot.config import Settings
 from bot.content.check import check
 from bot.content.loader import load
@@ -99,3 +100,32 @@ def running(app: App, pid_file: bool = True) -> Iterator[App]:
     pid_dir = app.settings.data_dir if pid_file else None
     with live(app.reloader, app.settings.watch, pid_dir):
         yield app
+
+
+def cmd_people(args: argparse.Namespace, settings: Settings) -> int:
+    """`vrede people`: enrolled trusted persons (no residents' data); `invite PERSON`: a code."""
+    app = build(settings)
+    relay = app.runner.relay
+    assert relay is not None
+    trusted = app.engine.dialogue.trusted
+    if args.action == "invite":
+        if args.person not in trusted:
+            print(f"vrede people: unknown person '{args.person}'; valid: {', '.join(trusted)}")
+            return 2
+        code = asyncio.run(relay.invite(args.person))
+        print(f"one-time code for {args.person} (valid 7 days): {code}")
+        print("They send it to the bot in a private chat (Telegram: /start " + code + ").")
+        return 0
+    helpers = {h.person: h for h in asyncio.run(relay.store.helpers())}
+    for pid, person in trusted.items():
+        h = helpers.get(pid)
+        state = (
+            "not enrolled"
+            if h is None
+            else f"{h.platform}, " + ("available" if h.available else "paused")
+        )
+        reports = f", {h.reports} report(s)" if h is not None and h.reports else ""
+        if h is not None and app.runner.keyer.unseal(h.sealed) is None:
+            reports += ", cannot be reached: invite again"  # sealed another way (before 0.4)
+        print(f"{pid:<12} {person.name:<24} {state}{reports}")
+    return 0

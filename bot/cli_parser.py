@@ -35,6 +35,8 @@ ENVIRONMENT = (
     ("VREDE_WEB_TTL_MINUTES", "minutes an idle web conversation is kept (default: 30)"),
     ("TELEGRAM_TOKEN", "the bot token from @BotFather: `vrede run` then runs on Telegram"),
     ("TELEGRAM_API_URL", "another Bot API server (default: https://api.telegram.org)"),
+    ("TELEGRAM_BOT_USERNAME", "the bot's @name for `vrede link` when no token is set"),
+    ("VREDE_WEB_URL", "the web chat's public address, for `vrede link` and `vrede flyer`"),
     ("MATRIX_HOMESERVER", "e.g. https://matrix.example.org: `vrede run` then runs on Matrix"),
     ("MATRIX_USER", "the bot's Matrix user, e.g. @vrede:example.org"),
     ("MATRIX_PASSWORD", "its password (or use MATRIX_ACCESS_TOKEN)"),
@@ -90,6 +92,12 @@ def parser(handlers: Mapping[str, Handler]) -> argparse.ArgumentParser:
     c = add("chat", "talk to the bot in the terminal (Ctrl-C or Ctrl-D quits)")
     c.add_argument("--lang", help="start in this language, e.g. en or tr")
     c.add_argument("--start", metavar="CODE", help="entry code, as from a deep link")
+    c.add_argument(
+        "--helper",
+        metavar="PERSON",
+        help="also play this trusted person of the example directory: lines starting with "
+        "'@vp ' are theirs ('@vp available', '@vp accept', '@vp end', or text)",
+    )
     c = add("graph", "print the conversation as a diagram")
     c.add_argument(
         "--format",
@@ -133,4 +141,16 @@ def parser(handlers: Mapping[str, Handler]) -> argparse.ArgumentParser:
     c.add_argument("--region", choices=REGIONS, help="one region (default: all together)")
     c.add_argument("--out", metavar="FILE", help="write to FILE instead of the terminal")
     add("status", "live figures of a running bot, or this week's so far")
+    c = add("people", "trusted persons: who is enrolled and available, or invite one")
+    c.add_argument(
+        "action", nargs="?", choices=["list", "invite"], default="list", help="default: list"
+    )
+    c.add_argument("person", nargs="?", help="invite: the person's id in the directory")
+    c = add("link", "a trusted person's personal links and QR code (SVG and PNG)")
+    c.add_argument("person", help="the person's id in the directory")
+    c.add_argument("--out", metavar="DIR", default=".", help="where the QR files go (default: .)")
+    c = add("flyer", "a printable one-page flyer with the QR code, per language (HTML)")
+    c.add_argument("person", nargs="?", help="the person whose link it holds (default: none)")
+    c.add_argument("--lang", default="nl", metavar="nl,tr", help="languages, comma-separated")
+    c.add_argument("--out", metavar="DIR", default=".", help="where the files go (default: .)")
     return p

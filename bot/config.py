@@ -51,6 +51,9 @@ class Settings:
     web_exit_url: str = "https://www.knmi.nl/nederland-nu/weer"  # where quick exit goes
     web_frame_ancestors: str = ""  # origins that may embed the chat in a frame; "": none
     web_ttl_minutes: float = 30.0  # an idle web conversation is forgotten after this
+    # The trusted persons' kit (vrede link, vrede flyer): where residents start a chat.
+    telegram_bot_username: str | None = None  # without a token: the bot's @name for links
+    web_url: str | None = None  # the web chat's public address, for links with ?start=
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
@@ -81,4 +84,6 @@ class Settings:
             web_exit_url=env.get("VREDE_WEB_EXIT_URL") or "https://www.knmi.nl/nederland-nu/weer",
             web_frame_ancestors=env.get("VREDE_WEB_FRAME_ANCESTORS", "").strip(),
             web_ttl_minutes=float(env.get("VREDE_WEB_TTL_MINUTES", "30")),
+            telegram_bot_username=env.get("TELEGRAM_BOT_USERNAME") or None,
+            web_url=env.get("VREDE_WEB_URL") or None,
         )

@@ -11,26 +11,37 @@ session store itself.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
-from dataclasses import replace
 
 from bot.content.live import Content
 from bot.engine import inputs as i
 from bot.engine.engine import Engine, Turn
 from bot.engine.numbered import pick
-from bot.engine.replies import Message, Reply
+from bot.engine.replies import Reply
 from bot.engine.session import Session
-from bot.engine.translate import Translator
 from bot.figures.record import Recorder
 from bot.locks import KeyedLocks
 from bot.metrics import Metrics
-from bot.runner_help import Shown, count, deliver_all, greeted, move, on_screen, store_failed
-from bot.store.base import Figures, SessionStore
+from bot.relay.service import Relay, Sender, Timing
+from bot.runner_help import Shown, store_failed
+from bot.runner_parts import (
+    answer,
+    count,
+    deliver_safely,
+    move,
+    noting,
+    on_screen,
+    opening,
+    picked,
+    remembering,
+)
+from bot.runner_port import Answers
+from bot.store.base import Figures, RelayStore, SessionStore
 from bot.store.keys import Keyer
-from bot.store.sealing import Sealer
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], dt.datetime]
@@ -43,7 +54,7 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-class Runner:
+class Runner(Answers):
     """Handles one update per conversation at a time; different conversations in parallel."""
 
     def __init__(
@@ -55,6 +66,8 @@ class Runner:
         clock: Clock = utc_now,
         metrics: Metrics | None = None,
         figures: Figures | None = None,
+        relay: RelayStore | None = None,
+        timing: Timing | None = None,
     ) -> None:
         # A reload may replace the content (content/live.py): a turn reads the engine once.
         self.content = engine if isinstance(engine, Content) else Content(engine)
@@ -64,73 +77,45 @@ class Runner:
         self.recorder = Recorder(figures, self.metrics, clock)
         self._locks = KeyedLocks()
         self._next_purge = 0
-        self._shown = Shown()  # what a typed number refers to, per conversation
+        self._shown = Shown()  # what a typed number refers to, and the language, per conversation
+        # The live relay to trusted persons; without a relay store, asking for a person
+        # leads to Veilig Thuis and 112 at once.
+        self.relay = (
+            Relay(self, relay, keyer, self.metrics, self.recorder, timing or Timing())
+            if relay
+            else None
+        )
 
     # ----------------------------------------------------------------- the port
-    @property
-    def engine(self) -> Engine:
-        """The engine answering now (a reload may replace it between turns)."""
-        return self.content.engine
-
-    @property
-    def translator(self) -> Translator:
-        """The catalogs answering now: offered languages and their names."""
-        return self.content.translator
-
-    def key(self, platform: str, chat_id: str | int) -> str:
-        """The opaque key of a conversation (for a transport's own traces: message ids)."""
-        return self.keyer.key(platform, chat_id)
-
-    @property
-    def entry_codes(self) -> tuple[str, ...]:
-        """The campaign and trusted-person codes a conversation may start with."""
-        return tuple(self.engine.dialogue.entry_codes)
-
-    def timestamp(self) -> int:
-        """Now, in whole seconds, by the runner's clock."""
-        return int(self.clock().timestamp())
-
-    def is_urgent(self, text: str, client_lang: str | None = None) -> bool:
-        """May this text mean danger (in any language)? For putting it first in a queue; the
-        engine reads every text again when it handles it."""
-        return self.engine.is_danger(text, self.negotiate(client_lang))
-
-    def notice(self, lang: str | None, key: str) -> Message:
-        """A transport's own line (leaving a group), in the best language for `lang`, through
-        the engine's rendering: like every message it carries the acute-danger line."""
-        return self.engine.notice(self.negotiate(lang), key)
-
-    def system_text(self, lang: str | None, key: str) -> str:
-        """A system text without the acute-danger line, for a transport's own labels (the web
-        page's buttons); anything shown as a message goes through `notice`."""
-        return self.engine.system_text(self.negotiate(lang), key)
-
     async def language(self, platform: str, chat_id: str | int) -> str:
         """The conversation's language, or the default one when there is no conversation."""
         session = await self.store.load(self.key(platform, chat_id), self.timestamp())
         return session.lang if session else self.negotiate(None)
 
-    @property
-    def sealer(self) -> Sealer:
-        """Encrypts under a key derived from the secret (`seal`, `open`; also the previous
-        secret): the inbox of unanswered updates keeps their text and chat id only this way."""
-        return self.keyer.sealer
-
     async def ongoing(self, platform: str, chat_id: str | int) -> bool:
         """Whether the conversation has a session that has not expired."""
         return await self.store.load(self.key(platform, chat_id), self.timestamp()) is not None
 
-    def keys(self, platform: str, chat_id: str | int) -> list[str]:
-        """The conversation's key, and its key under the previous secret if one was given (a
-        transport erases the message ids it filed under either)."""
-        old = self.keyer.previous_key(platform, chat_id)
-        return [self.key(platform, chat_id), *([old] if old else [])]
+    def attach(self, platform: str, sender: Sender, *, numbered: bool = False) -> None:
+        """A transport that can write to any of its chats at any time (the live relay); with
+        `numbered`, a typed number refers to what it was last given to show, also then."""
+        if self.relay is not None:
+            keyed = functools.partial(self.key, platform)
+            self.relay.attach(platform, noting(self._shown, keyed, sender) if numbered else sender)
+
+    async def detach(self, platform: str) -> None:
+        """The transport stops writing."""
+        if self.relay is not None:
+            await self.relay.detach(platform)
 
     async def erase(self, platform: str, chat_id: str | int) -> None:
         """Forget a conversation (the transport removes its messages itself)."""
         key, *old = self.keys(platform, chat_id)
         async with self.conversation(key):
             for k in (key, *old):
+                session = await self.store.load(k, self.timestamp())
+                if self.relay is not None and session is not None and session.relay:
+                    await self.relay.erased(k, session)  # the trusted person is told, too
                 await self.store.delete(k)
             self._shown.forget(key)
 
@@ -161,12 +146,19 @@ class Runner:
         """
         began = time.perf_counter()
         key, *old = self.keys(platform, chat_id)
+        if numbered:  # what a typed number refers to: the choices of what was delivered last
+            deliver = remembering(self._shown, key, deliver)
+        if self.relay is not None and await self.relay.takes(
+            platform, chat_id, picked(self._shown, key, inp) if numbered else inp, deliver
+        ):
+            return Turn(None, ())  # a trusted person's chat: never a resident's conversation
         async with self.conversation(key):
             if old:  # after a change of secret: the conversation moves to its new key
                 await move(self.store, old[0], key, self.timestamp())
             engine = self.engine  # one version for the whole turn, also after a reload
+            where = (platform, str(chat_id))
             turn, loaded, whole = await self._handle(
-                engine, key, inp, deliver, client_lang, numbered, guess
+                engine, key, where, inp, deliver, client_lang, numbered, guess
             )
         self.metrics.observe_reply(time.perf_counter() - began)
         if whole:  # a turn cut short by a broken store counts for no figure
@@ -182,6 +174,7 @@ class Runner:
         self,
         engine: Engine,
         key: str,
+        where: tuple[str, str],
         inp: i.Input,
         deliver: Deliver,
         client_lang: str | None,
@@ -189,7 +182,7 @@ class Runner:
         guess: str | None,
     ) -> tuple[Turn, Session | None, bool]:
         """The turn, the session as it was stored before it (for the figures), and whether
-        the turn was whole (False: the store failed and the resident got the short line)."""
+        the turn was whole (False: the store failed and only the 112 line was sent)."""
         now = self.clock()
         ts = int(now.timestamp())
         await self._purge(ts)
@@ -198,33 +191,25 @@ class Runner:
         except Exception as exc:  # a broken store must not leave a resident without 112
             store_failed(self.metrics, "load", exc)
             lang = self._shown.lang(key) or self.negotiate(client_lang or guess)
-            fallback = engine.fallback(lang)
-            turn = Turn(None, (fallback,))
-            await deliver_all(deliver, turn, fallback, self.metrics)
+            turn = Turn(None, (engine.fallback(lang),))
+            await deliver_safely(self.metrics, engine, deliver, turn, lang)
             return turn, None, False  # nothing saved: what is stored stays as it was
-        if isinstance(inp, i.Start):
-            known = session.lang if session else None
-            inp = replace(inp, lang=self.negotiate(inp.lang or known or client_lang or guess))
-        elif session is None and (client_lang or guess):
-            started = engine.start(i.Start(lang=self.negotiate(guess or client_lang)), now)
-            session = started.session
-        elif session is not None and guess and guess != session.lang and greeted(engine, session):
-            session = replace(session, lang=self.negotiate(guess))
+        session, inp = opening(engine, self.negotiate, session, inp, (client_lang, guess), now)
         if numbered and isinstance(inp, i.Text) and session is not None:
             node, shown = self._shown.get(key) or on_screen(engine, session, now)
             inp = pick(inp.text, shown, node)
         try:
-            turn = engine.handle(session, inp, now)
+            turn = await answer(self.relay, engine, key, where, session, inp, now)
         except Exception as exc:  # a bug must never leave a resident without the 112 line
             log.error("answering failed: %s", type(exc).__name__)
             self.metrics.inc("engine_errors")
             lang = session.lang if session else self.negotiate(client_lang or guess)
             turn = Turn(session, (engine.fallback(lang),))
         count(self.metrics, inp, turn)
-        self._shown.remember(key, turn, numbered)
-        now_in = turn.session or session
-        lang = now_in.lang if now_in is not None else self.negotiate(client_lang)
-        await deliver_all(deliver, turn, engine.fallback(lang), self.metrics)
+        self._shown.remember(key, turn)
+        latest = turn.session or session
+        lang = latest.lang if latest is not None else self.negotiate(client_lang)
+        await deliver_safely(self.metrics, engine, deliver, turn, lang)
         try:
             if turn.session is None:
                 await self.store.delete(key)

@@ -21,7 +21,8 @@ from harness.synapse import Synapse
 class BotUnderTest:
     """The bot as `vrede matrix` runs it, in this event loop; restartable on the same data dir."""
 
-    def __init__(self, synapse: Synapse, data_dir: Path) -> None:
+    def __init__(self, synapse: Synapse, data_dir: Path, **env: str) -> None:
+        """`env`: more settings, such as VREDE_TRUSTED_PERSONS for the live relay."""
         self.user_id, password = new_user(synapse, "vrede")
         self.data_dir = data_dir
         self.env = {
@@ -29,6 +30,7 @@ class BotUnderTest:
             "MATRIX_HOMESERVER": synapse.url,
             "MATRIX_USER": self.user_id,
             "MATRIX_PASSWORD": password,
+            **env,
         }
         self.app: App | None = None
         self.running: Running | None = None

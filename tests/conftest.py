@@ -50,6 +50,18 @@ def people_engine(catalogs: Catalogs) -> Engine:
     return Engine(loaded.dialogue, catalogs, loaded.lexicons, loaded.detector)
 
 
+@pytest.fixture(scope="session")
+def relay_engine(catalogs: Catalogs, tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    """The shipped dialogue with two made-up trusted persons who write Dutch (the relay)."""
+    from tests.relay.chats import PEOPLE
+
+    path = tmp_path_factory.mktemp("people") / "trusted_persons.yaml"
+    path.write_text(PEOPLE, encoding="utf-8")
+    loaded = load(DIALOGUES, path)
+    assert loaded.dialogue is not None, loaded.problems
+    return Engine(loaded.dialogue, catalogs, loaded.lexicons, loaded.detector)
+
+
 @pytest.fixture
 def clock() -> FrozenClock:
     return FrozenClock()

@@ -121,7 +121,9 @@ def test_ctrl_c_while_the_bot_answers_ends_the_chat_cleanly() -> None:
             self.out = open(os.devnull, "w")  # noqa: SIM115
             self.answered: list[str] = []
 
-        async def run(self, lines: object, lang: str | None, code: str | None) -> None:
+        async def run(
+            self, lines: object, lang: str | None, code: str | None, helper: str | None
+        ) -> None:
             return None
 
         async def answer(self, line: str) -> None:

@@ -12,7 +12,7 @@ from bot.content.loader import load
 from bot.engine import inputs as i
 from bot.engine.engine import Engine
 from bot.engine.replies import Reply
-from bot.engine.validate import _entry_regions as validate_settings
+from bot.engine.validate_graph import entry_region_problems
 from bot.i18n.catalogs import Catalogs
 from bot.runner import Runner
 from bot.store.base import FigureRow
@@ -172,6 +172,8 @@ def test_a_campaign_region_must_name_a_code_and_a_region(people_engine: Engine) 
     d = dataclasses.replace(
         people_engine.dialogue, entry_regions={"campagne": "zwolle", "x": "twente"}
     )
-    found = [p for p in validate_settings(d) if p.code in ("unknown_region", "unknown_entry_code")]
+    found = [
+        p for p in entry_region_problems(d) if p.code in ("unknown_region", "unknown_entry_code")
+    ]
     assert [p.code for p in found] == ["unknown_region", "unknown_entry_code"], found
     assert "'zwolle'" in found[0].message and "twente" in found[0].message

@@ -15,7 +15,7 @@ import yaml
 from bot.content.loader import load
 from bot.engine import inputs as i
 from bot.engine.engine import Engine
-from bot.engine.replies import Erase, Handoff, Message, Reply
+from bot.engine.replies import Erase, Handoff, Message, RelayAsk, Reply
 from bot.engine.session import Session
 from bot.i18n.catalogs import Catalogs
 
@@ -40,6 +40,8 @@ def to_input(spec: dict[str, Any]) -> i.Input:
 def describe(reply: Reply) -> dict[str, Any] | str:
     if isinstance(reply, Erase):
         return "erase"
+    if isinstance(reply, RelayAsk):
+        return "relay ask (the runner's relay service may search instead)"
     if isinstance(reply, Handoff):
         return {"handoff": reply.target}
     assert isinstance(reply, Message)

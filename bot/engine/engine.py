@@ -15,6 +15,7 @@ from bot.engine import inputs as i
 from bot.engine.language import guess
 from bot.engine.model import Contact, Dialogue, Option
 from bot.engine.reading import Reading
+from bot.engine.relaying import RelayScreens
 from bot.engine.replies import Button, Erase, Handoff, Message, Reply, Turn
 from bot.engine.routes import LANGUAGE_SCREEN, ROUTE_WINDOW, SOURCE_LANG
 from bot.engine.safety import Detector, Lexicon
@@ -27,7 +28,7 @@ EMERGENCY_NUMBER = "112"
 __all__ = ["Engine", "Turn"]
 
 
-class Engine(Reading):
+class Engine(Reading, RelayScreens):
     """Walks a validated Dialogue. Holds only immutable data and deterministic caches."""
 
     def __init__(
@@ -111,9 +112,9 @@ class Engine(Reading):
         hint = guess(typed, self.tr.languages, self.tr.native_name) if meaning is None else None
         return self.start(i.Start(lang=hint or fresh.lang), now)
 
-    def system_text(self, lang: str, key: str) -> str:
+    def system_text(self, lang: str, key: str, **values: str) -> str:
         """A system text in `lang`, placeholders filled (for transports: descriptions, notices)."""
-        return self._system(lang if lang in self.tr.languages else SOURCE_LANG, key)
+        return self._system(lang if lang in self.tr.languages else SOURCE_LANG, key, **values)
 
     def show(self, session: Session, now: dt.datetime) -> Message:
         """The current screen of a session, as it would be sent now."""
@@ -156,6 +157,8 @@ class Engine(Reading):
             return Turn(None, (Erase(), done))
         if name == "language":
             return Turn(replace(s, screen=LANGUAGE_SCREEN), (self._language_screen(s, now),))
+        if name == "relay":
+            return self.relay_asked(s, now)
         target = {
             "danger": self.dialogue.danger_node,
             "help": self.dialogue.help_node,

@@ -7,8 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-Action = Literal["restart", "language", "erase", "danger", "help"]
-ACTIONS: tuple[str, ...] = ("restart", "language", "erase", "danger", "help")
+Action = Literal["restart", "language", "erase", "danger", "help", "relay"]
+# relay: ask to chat with a trusted person now, through the bot (bot/relay/)
+ACTIONS: tuple[str, ...] = ("restart", "language", "erase", "danger", "help", "relay")
 HANDOFFS: tuple[str, ...] = ("veilig_thuis", "trusted_person")
 COSTS: tuple[str, ...] = ("free", "local", "paid", "unstated")
 ANONYMITY: tuple[str, ...] = ("anonymous", "advice_anonymous", "named", "unstated")

@@ -58,7 +58,13 @@ class Handoff:
     contacts: tuple[str, ...] = ()
 
 
-Reply = Message | Erase | Handoff
+@dataclass(frozen=True)
+class RelayAsk:
+    """The resident asked to chat with a trusted person now. The runner's relay service
+    answers it (only it knows who is available): a search, or Veilig Thuis and 112 at once."""
+
+
+Reply = Message | Erase | Handoff | RelayAsk
 
 
 @dataclass(frozen=True)

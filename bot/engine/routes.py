@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.engine.model import Node, Option
 from bot.engine.screens import Screens
 from bot.engine.session import Session
-from bot.engine.text import normalise
+from bot.engine.text import clean, normalise
 
 SOURCE_LANG = "nl"
 LANGUAGE_SCREEN = "language"
@@ -19,6 +19,10 @@ class Routes(Screens):
 
     _matchers: dict[tuple[str, str], list[tuple[str, tuple[str, ...]]]]
     _command_words: dict[str, dict[str, str]]
+
+    def command_in(self, lang: str, text: str) -> str | None:
+        """The global command a typed text is (`wissen` -> erase), if it is one."""
+        return self._match_command(lang, normalise(clean(text, ROUTE_WINDOW)))
 
     def _match_command(self, lang: str, norm: str) -> str | None:
         words = self._command_words.get(lang)

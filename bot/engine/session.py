@@ -24,6 +24,7 @@ class Session:
     screen: str | None = None
     region: str | None = None
     misses: int = 0  # "not understood" answers in a row: the second one offers help
+    relay: str | None = None  # the live relay (bot/relay/) this resident is in or waits for
 
     def to_json(self) -> str:
         """Serialise to compact JSON."""
@@ -42,7 +43,16 @@ class Session:
     def at(self, node: str, now: int) -> Session:
         """The same session moved to another node (built directly: this is the hot path)."""
         return Session(
-            node, self.lang, self.version, self.started, now, self.entry_code, None, self.region
+            node,
+            self.lang,
+            self.version,
+            self.started,
+            now,
+            self.entry_code,
+            None,
+            self.region,
+            0,
+            self.relay,
         )
 
     def touch(self, now: int) -> Session:
@@ -57,4 +67,5 @@ class Session:
             self.screen,
             self.region,
             self.misses,
+            self.relay,
         )

@@ -116,8 +116,10 @@ def phone_numbers(text: str) -> list[str]:
 
 
 def isolate(value: str) -> str:
-    """Wrap a left-to-right fragment so it never renders reversed in right-to-left text."""
-    return f"{LRI}{value}{PDI}"
+    """Wrap a left-to-right fragment so it never renders reversed in right-to-left text. A
+    value that holds isolates already is a rendered text (a pseudonym "Bewoner 27" filled into
+    a sentence): it is inserted as it is, never wrapped twice."""
+    return value if LRI in value or PDI in value else f"{LRI}{value}{PDI}"
 
 
 def fill(text: str, values: Mapping[str, str], rtl: bool) -> str:

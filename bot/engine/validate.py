@@ -20,7 +20,13 @@ from bot.engine.validate_facts import (
     typed_number_findings,
     unused_contacts,
 )
-from bot.engine.validate_graph import dead_ends, help_distance, unreachable_nodes
+from bot.engine.validate_graph import (
+    dead_ends,
+    entry_region_problems,
+    help_distance,
+    region_problems,
+    unreachable_nodes,
+)
 from bot.engine.validate_text import (
     MAX_LABEL,
     MAX_SENTENCE,
@@ -84,6 +90,44 @@ SYSTEM_KEYS = {
     "web_offline": set(),
     "web_busy": set(),
     "web_noscript": set(),
+    "relay_searching": set(),
+    "relay_connected": {"name"},
+    "relay_helper_name": {"name"},
+    "relay_only_text": set(),
+    "relay_none": set(),
+    "relay_nobody": set(),
+    "relay_cancelled": set(),
+    "relay_ended": set(),
+    "relay_ended_by_helper": set(),
+    "relay_ended_idle": set(),
+    "relay_lost": set(),
+    "relay_reported": set(),
+    "relay_cancel_button": set(),
+    "relay_end_button": set(),
+    "relay_report_button": set(),
+    "relay_resident_name": {"tag"},
+    "relay_region_unknown": set(),
+    "relay_yes": set(),
+    "relay_no": set(),
+    "helper_welcome": set(),
+    "helper_available": set(),
+    "helper_paused": set(),
+    "helper_outside_hours": set(),
+    "helper_hours_over": set(),
+    "helper_offer": {"language", "region", "via"},
+    "helper_offer_gone": set(),
+    "helper_offer_expired": set(),
+    "helper_declined": set(),
+    "helper_connected": {"resident"},
+    "helper_danger": set(),
+    "helper_only_text": set(),
+    "helper_ended": set(),
+    "helper_ended_idle": set(),
+    "helper_lost": set(),
+    "helper_available_button": set(),
+    "helper_pause_button": set(),
+    "helper_accept_button": set(),
+    "helper_decline_button": set(),
 }
 
 
@@ -99,8 +143,8 @@ def validate(
     out = [
         *_settings(d),
         *_links(d),
-        *_regions(d),
-        *_entry_regions(d),
+        *region_problems(d),
+        *entry_region_problems(d),
         *_people(d, tr),
         *_slips(d, today),
     ]
@@ -197,43 +241,6 @@ def _links(d: Dialogue) -> Iterator[Problem]:
                     f"node:{node.id}",
                     node.id,
                 )
-
-
-def _regions(d: Dialogue) -> Iterator[Problem]:
-    known = set(d.regions)
-    for node in d.nodes.values():
-        for region in node.regional:
-            if region not in known | {"default"}:
-                yield found(
-                    d.origins,
-                    "error",
-                    "unknown_region",
-                    f"region '{region}' is not in 'regions'",
-                    f"node:{node.id}",
-                    node.id,
-                )
-        for opt in node.options:
-            if opt.region is not None and opt.region not in known | {"none"}:
-                yield found(
-                    d.origins,
-                    "error",
-                    "unknown_region",
-                    f"option '{opt.id}' sets unknown region '{opt.region}'",
-                    f"option:{node.id}.{opt.id}",
-                    node.id,
-                )
-
-
-def _entry_regions(d: Dialogue) -> Iterator[Problem]:
-    """A campaign code's region (for the figures) names a code and a region that exist."""
-    for code, region in d.entry_regions.items():
-        where = f"entry_regions:{code}"
-        if code not in d.entry_codes:
-            msg = f"entry_regions: '{code}' is not one of the entry_codes ({', '.join(d.entry_codes)})"
-            yield found(d.origins, "error", "unknown_entry_code", msg, where)
-        if region not in d.regions:
-            msg = f"entry_regions: region '{region}' of '{code}' is not in 'regions' ({', '.join(d.regions)})"
-            yield found(d.origins, "error", "unknown_region", msg, where)
 
 
 def _people(d: Dialogue, tr: Translator) -> Iterator[Problem]:

@@ -67,3 +67,41 @@ def help_distance(d: Dialogue) -> Iterator[Problem]:
             f"node:{nid}",
             nid,
         )
+
+
+def region_problems(d: Dialogue) -> Iterator[Problem]:
+    """Every region a node or option names is one of 'regions'."""
+    known = set(d.regions)
+    for node in d.nodes.values():
+        for region in node.regional:
+            if region not in known | {"default"}:
+                yield found(
+                    d.origins,
+                    "error",
+                    "unknown_region",
+                    f"region '{region}' is not in 'regions'",
+                    f"node:{node.id}",
+                    node.id,
+                )
+        for opt in node.options:
+            if opt.region is not None and opt.region not in known | {"none"}:
+                yield found(
+                    d.origins,
+                    "error",
+                    "unknown_region",
+                    f"option '{opt.id}' sets unknown region '{opt.region}'",
+                    f"option:{node.id}.{opt.id}",
+                    node.id,
+                )
+
+
+def entry_region_problems(d: Dialogue) -> Iterator[Problem]:
+    """A campaign code's region (for the figures) names a code and a region that exist."""
+    for code, region in d.entry_regions.items():
+        where = f"entry_regions:{code}"
+        if code not in d.entry_codes:
+            msg = f"entry_regions: '{code}' is not one of the entry_codes ({', '.join(d.entry_codes)})"
+            yield found(d.origins, "error", "unknown_entry_code", msg, where)
+        if region not in d.regions:
+            msg = f"entry_regions: region '{region}' of '{code}' is not in 'regions' ({', '.join(d.regions)})"
+            yield found(d.origins, "error", "unknown_region", msg, where)

@@ -10,6 +10,7 @@ from bot.engine.model import Dialogue
 from bot.engine.replies import Turn
 from bot.engine.session import Session
 from bot.figures.count import Counting
+from bot.figures.names import REGIONS
 from bot.figures.weeks import week_of
 from bot.metrics import Metrics
 from bot.store.base import Figures
@@ -34,6 +35,17 @@ class Recorder:
         if self._counting is None or self._counting[0] is not dialogue:
             self._counting = (dialogue, Counting(dialogue))
         return self._counting[1]
+
+    async def add(self, region: str | None, names: tuple[str, ...]) -> None:
+        """Count fixed names outside a turn (the relay's), in the region if it is one."""
+        if self.figures is None:
+            return
+        try:
+            where = region if region in REGIONS else "unknown"
+            await self.figures.add(week_of(self.clock()), where, names)
+        except Exception as exc:
+            self.metrics.inc("figures_errors")
+            log.error("recording figures failed: %s", type(exc).__name__)
 
     async def turn(
         self, platform: str, loaded: Session | None, turn: Turn, dialogue: Dialogue

@@ -9,7 +9,10 @@ wiring.py picks between them, so a transport never imports an implementation.
 - MessageTrail: message ids of a conversation, until they can no longer be deleted;
 - UpdateLog: update ids already answered, so a redelivered update is not answered twice;
 - SyncState: where the Matrix sync continues, and the rooms the bot opened itself;
-- Figures: weekly totals per region (week, region, figure, value), for the municipality.
+- Figures: weekly totals per region (week, region, figure, value), for the municipality;
+- PendingUpdates: confirmed updates not yet answered, sealed, until they are answered;
+- RelayStore (relay_base.py): trusted persons who enrolled (their chat sealed, never a
+  resident's), one-time invite codes (as HMACs), and the live relays (keys and times only).
 """
 
 from __future__ import annotations
@@ -19,6 +22,9 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from bot.engine.session import Session
+from bot.store.relay_base import Helper as Helper
+from bot.store.relay_base import Pairing as Pairing
+from bot.store.relay_base import RelayStore as RelayStore
 
 DEFAULT_TTL = 24 * 3600
 DELETE_WINDOW = 48 * 3600  # Telegram lets a bot delete messages in a private chat for 48 hours
@@ -216,6 +222,7 @@ class Stores:
     sync: SyncState
     figures: Figures
     pending: PendingUpdates
+    relay: RelayStore
 
     async def close(self) -> None:
         await self.sessions.close()

@@ -1,4 +1,5 @@
-"""Conversation keys: an HMAC of platform and chat id, so raw ids are never stored."""
+"""Conversation keys: an HMAC of platform and chat id, so raw ids are never stored; and the
+sealing of the one id that must be kept (a trusted person's chat, to write to them)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ import os
 import secrets
 from pathlib import Path
 
-from bot.store.sealing import Sealer
+from bot.store.sealing import Sealer, Unreadable
 
 log = logging.getLogger(__name__)
 CHECK_FILE = "secret.check"  # a keyed check value, never the secret: shows that it changed
+SEAL_VERSION = b"\x01"  # sealed values: version, nonce, AES-GCM ciphertext and tag
+PEOPLE = b"vrede:seal:aes-gcm"  # the sealing key's purpose: trusted persons' chat ids
 
 
 class Keyer:
@@ -27,6 +30,7 @@ class Keyer:
             raise ValueError("VREDE_SECRET must be at least 16 characters")
         self._secret, self._previous = secret, previous or None
         self.sealer = Sealer(secret, self._previous)  # for the inbox of unanswered updates
+        self._people = Sealer(secret, self._previous, PEOPLE)  # trusted persons' chat ids
 
     def key(self, platform: str, chat_id: str | int) -> str:
         """Hex HMAC-SHA256 of 'platform:chat_id', cut to 32 characters (128 bits)."""
@@ -35,6 +39,28 @@ class Keyer:
     def previous_key(self, platform: str, chat_id: str | int) -> str | None:
         """The key under the previous secret, if one was given."""
         return _hmac(self._previous, f"{platform}:{chat_id}") if self._previous else None
+
+    def seal(self, text: str) -> str:
+        """`text` encrypted and authenticated (a trusted person's chat id, which the bot must
+        be able to write to), by the same sealing as the inbox (store/sealing.py: AES-256-GCM,
+        a key derived from the secret with HKDF-SHA256 for this purpose alone, a random nonce),
+        with a version byte in front so that a value sealed another way is refused cleanly.
+        A copied database alone reveals no id."""
+        return (SEAL_VERSION + self._people.seal(SEAL_VERSION.hex(), text.encode())).hex()
+
+    def unseal(self, sealed: str) -> str | None:
+        """The text of `seal` (also under the previous secret), or None when it was sealed
+        another way or with an unknown secret, or altered: such a person enrols again."""
+        try:
+            raw = bytes.fromhex(sealed)
+        except ValueError:
+            return None
+        if raw[:1] != SEAL_VERSION or len(raw) < 1 + 12 + 16:  # version, nonce, tag at least
+            return None
+        try:
+            return self._people.open(SEAL_VERSION.hex(), raw[1:]).decode()
+        except (Unreadable, UnicodeDecodeError):
+            return None
 
     def check_value(self) -> str:
         """A value that changes with the secret and tells nothing about it."""

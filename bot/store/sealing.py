@@ -24,17 +24,17 @@ class Unreadable(Exception):
     """A sealed item that no known secret opens (changed secret, damaged row)."""
 
 
-def derive(secret: bytes) -> AESGCM:
-    """The inbox cipher of a secret."""
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=INFO).derive(secret)
+def derive(secret: bytes, info: bytes = INFO) -> AESGCM:
+    """The cipher of a secret for one purpose (`info`: each purpose has a key of its own)."""
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(secret)
     return AESGCM(key)
 
 
 class Sealer:
     """Seals with the current secret; opens with the current one or the previous one."""
 
-    def __init__(self, secret: bytes, previous: bytes | None = None) -> None:
-        self._ciphers = [derive(secret), *([derive(previous)] if previous else [])]
+    def __init__(self, secret: bytes, previous: bytes | None = None, info: bytes = INFO) -> None:
+        self._ciphers = [derive(secret, info), *([derive(previous, info)] if previous else [])]
 
     def seal(self, item_id: str, data: bytes) -> bytes:
         """nonce + ciphertext (with its 16-byte tag)."""

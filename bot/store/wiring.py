@@ -20,6 +20,8 @@ from bot.store.memory import (
     MemoryUpdateLog,
 )
 from bot.store.pending_sqlite import SqlitePending
+from bot.store.relay_memory import MemoryRelay
+from bot.store.relay_sqlite import SqliteRelay
 from bot.store.sqlite import SqliteStore
 from bot.store.sync_sqlite import SqliteSyncState
 from bot.store.trail_sqlite import SqliteTrail, SqliteUpdateLog
@@ -37,6 +39,7 @@ def open_stores(data_dir: Path | None, ttl: int = DEFAULT_TTL) -> Stores:
             MemorySyncState(),
             MemoryFigures(),
             MemoryPending(),
+            MemoryRelay(),
         )
     return sqlite_stores(data_dir / DATABASE, ttl)
 
@@ -59,4 +62,5 @@ def beside(db: SqliteStore) -> Stores:
         SqliteSyncState(db),
         SqliteFigures(db),
         SqlitePending(db),
+        SqliteRelay(db),
     )

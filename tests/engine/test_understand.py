@@ -37,7 +37,8 @@ def started(engine: Engine, lang: str = "nl") -> Session:
         ("ik ben bang dat ik mijn verblijfsvergunning kwijtraak", "fear_permit", "permit"),
         ("wat gebeurt er als ik de politie bel", "fear_police", "police"),
         ("hij pakt al mijn geld af", "control", "money control"),
-        ("kan ik met een echt mens praten", "trusted", "asking for a person"),
+        # the engine alone (no relay service): Veilig Thuis and 112 at once; the runner may search
+        ("kan ik met een echt mens praten", "veilig_thuis", "asking for a person"),
         ("ben jij een robot?", "about", "what the bot is"),
         ("ik hoor de buren elke nacht schreeuwen", "other", "a bystander"),
         ("mijn oude moeder wordt slecht behandeld", "elderly", "an elderly person"),

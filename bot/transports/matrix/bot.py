@@ -70,6 +70,8 @@ class MatrixBot:
         """Sync and answer until cancelled."""
         since = await self.state.token()
         first, failures, purged = True, 0, 0.0
+        # The live relay may write to any of the bot's rooms, with numbered choices.
+        self.runner.attach(PLATFORM, self.talk.sender, numbered=True)
         while True:
             resp = await self._sync(since, first)
             if not isinstance(resp, SyncResponse):
@@ -156,7 +158,8 @@ class MatrixBot:
             self.runner.metrics.inc("matrix_errors")
 
     async def stop(self) -> None:
-        """Wait for scheduled clean-ups (erase notes, leaving rooms) to finish."""
+        """Stop relaying; wait for scheduled clean-ups (erase notes, leaving rooms)."""
+        await self.runner.detach(PLATFORM)
         await self.later.wait()
 
     def _now(self) -> int:

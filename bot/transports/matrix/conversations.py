@@ -5,6 +5,7 @@ encrypted events whose keys have not arrived wait a while, then get the calm rep
 from __future__ import annotations
 
 import asyncio
+import secrets
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -114,7 +115,14 @@ class Conversations:
         code = entry_code(text, self.runner.entry_codes)
         return (i.Start(code) if code is not None else i.Text(text)), hint
 
-    def deliverer(self, room_id: str, key: str, txn_base: str) -> Deliver:
+    def sender(self, room_id: str) -> Deliver:
+        """How the core writes to a room outside its own turn (the live relay: the resident,
+        or a trusted person's own room). An erase there (the end of a relay, in a trusted
+        person's room) redacts the room but stays in it: that room is how they are reached."""
+        key = self.runner.key(PLATFORM, room_id)
+        return self.deliverer(room_id, key, f"relay{secrets.token_hex(8)}", leave=False)
+
+    def deliverer(self, room_id: str, key: str, txn_base: str, leave: bool = True) -> Deliver:
         """Send replies in order (urgent first); erase redacts the room and leaves afterwards."""
         count = 0
 
@@ -131,7 +139,7 @@ class Conversations:
                     self._shown_now(reply, room_id, event_id)
                 elif isinstance(reply, Handoff):
                     self.runner.metrics.inc("matrix_handoffs")
-            if erased:
+            if erased and leave:
                 # Stay until the erase note has vanished, so the resident sees that it worked.
                 self.later.later(
                     self.cfg.ephemeral_seconds + 0.5, lambda: self._after_erase(room_id, key)

@@ -69,9 +69,8 @@ class Rooms:
     async def _own_room(self, room_id: str, key: str, own: OwnRoom, events: list[Any]) -> None:
         if not own.greeted:
             start = i.Start(own.code, own.lang)
-            await self.runner.handle(
-                PLATFORM, room_id, start, self.talk.deliverer(room_id, key, f"g{key}")
-            )
+            deliver = self.talk.deliverer(room_id, key, f"g{key}")
+            await self.runner.handle(PLATFORM, room_id, start, deliver, numbered=True)
             await self.state.greeted(key)
         for event in events:
             if getattr(event, "sender", self.me) != self.me:

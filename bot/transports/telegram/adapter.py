@@ -108,6 +108,10 @@ class Adapter:
         return lambda: self.bot.send_message(chat_id, text, protect_content=True)
 
     # ----------------------------------------------------------------- replies out
+    def sender(self, chat: str) -> Deliver:
+        """How the core writes to a chat outside its own turn (the live relay)."""
+        return self._deliverer(Ctx(int(chat), self.runner.key(PLATFORM, chat)))
+
     def _deliverer(self, ctx: Ctx) -> Deliver:
         async def deliver(replies: tuple[Reply, ...]) -> None:
             for reply in replies:
@@ -182,7 +186,7 @@ class Adapter:
         """Delete every message of the conversation that can still be deleted, on both sides."""
         ids = []
         for key in self.runner.keys(PLATFORM, ctx.chat_id):  # also under a previous secret
-            ids += [int(m) for m in await self.trail.take(key, self._now())]
+            ids += [int(m) for m in await self.trail.take(key, self.runner.timestamp())]
         self.screens.forget(ctx.key)
         for n in range(0, len(ids), DELETE_BATCH):
             await self._delete(ctx.chat_id, ids[n : n + DELETE_BATCH])
@@ -204,13 +208,10 @@ class Adapter:
         await self.trail.forget(key, [str(m) for m in ids])
 
     # ----------------------------------------------------------------- helpers
-    def _now(self) -> int:
-        return self.runner.timestamp()
-
     async def _file(self, key: str, ids: list[int]) -> None:
         """Message ids for erase; a failure costs erase these ids, never the resident's answer."""
         try:
-            await self.trail.add(key, [str(m) for m in ids], self._now())
+            await self.trail.add(key, [str(m) for m in ids], self.runner.timestamp())
         except Exception as exc:
             self._failed("trail", exc)
 
@@ -222,9 +223,8 @@ class Adapter:
             self._failed("call", exc)
 
     def _failed(self, what: str, exc: Exception) -> None:
-        # Only the type: Telegram's descriptions can quote what was sent.
-        self.metrics.inc(f"telegram_{what}_failed")
-        log.warning("telegram %s failed: %s", what, type(exc).__name__)
+        self.metrics.inc(f"telegram_{what}_failed")  # the type only: a description may quote
+        log.warning("telegram %s failed: %s", what, type(exc).__name__)  # what was sent
 
     async def close(self) -> None:
         """Cancel pending self-deletions (their ids stay in the trail for a later erase)."""

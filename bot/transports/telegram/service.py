@@ -161,6 +161,7 @@ class TelegramBot:
         self._maintenance = asyncio.create_task(self._maintain())  # purges before reading back
         await asyncio.sleep(0)
         await self.receiver.start()
+        self.runner.attach("telegram", self.adapter.sender)  # the relay writes to any chat
         log.info(
             "telegram: receiving updates by %s", "webhook" if self.options.webhook else "polling"
         )
@@ -178,6 +179,7 @@ class TelegramBot:
 
     async def stop(self, drain: float = 10.0) -> None:
         """Finish what is in flight (up to `drain` seconds), confirm it, and disconnect."""
+        await self.runner.detach("telegram")
         if self._maintenance is not None:
             self._maintenance.cancel()
             await asyncio.gather(self._maintenance, return_exceptions=True)
