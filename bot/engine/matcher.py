@@ -17,6 +17,7 @@ from heapq import heapify, heappop
 from itertools import chain
 
 from bot.engine.terms import NEGATION_REACH, PHRASE_GAP, WINDOW, Atom, Rule, RuleInfo
+from bot.engine.text import is_stop
 from bot.engine.words import WordIndex
 
 
@@ -183,7 +184,16 @@ class Matcher:
     def _not_negated(self, lang: str, spots: list[int], words: Sequence[str]) -> list[int]:
         """The positions without a negation word up to NEGATION_REACH words before them."""
         nots = self._negations.get(lang, frozenset())
-        return [p for p in spots if nots.isdisjoint(words[max(0, p - NEGATION_REACH) : p])]
+        return [p for p in spots if nots.isdisjoint(_clause_before(words, p))]
+
+
+def _clause_before(words: Sequence[str], pos: int) -> Sequence[str]:
+    """Up to NEGATION_REACH words before `pos`, not reaching back past the end of a clause."""
+    before = words[max(0, pos - NEGATION_REACH) : pos]
+    for i in range(len(before) - 1, -1, -1):
+        if is_stop(before[i]):
+            return before[i + 1 :]
+    return before
 
 
 def _run_follows(alt: tuple[int, ...], pos: int, at: Mapping[int, list[int]]) -> bool:

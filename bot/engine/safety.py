@@ -16,7 +16,7 @@ from typing import Any
 from bot.engine.likeness import Example, Likeness, Nearest
 from bot.engine.matcher import Match, Matcher
 from bot.engine.terms import Atom, Rule, TermError, parse_rule
-from bot.engine.text import normalise, words
+from bot.engine.text import clause_words, normalise
 
 # The kinds of danger, most urgent first: when one message has several, the first one wins.
 KINDS: tuple[str, ...] = (
@@ -210,7 +210,7 @@ class Detector:
 def _words(text: str) -> list[str]:
     if len(text) > MAX_CHARS:  # a paste of a book: the start and the end are read
         text = text[: MAX_CHARS // 2] + " " + text[-MAX_CHARS // 2 :]
-    return words(text)
+    return clause_words(text)
 
 
 def _danger(m: Match) -> Danger:

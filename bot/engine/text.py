@@ -20,6 +20,8 @@ _ARABIC_FOLD = str.maketrans(
     | {chr(0x6F0 + d): str(d) for d in range(10)}  # Persian digits: ۱۱۲ is 112
 )
 _WORD = re.compile(r"[^\W_]+")  # letters and digits; "_" and punctuation separate words
+# Words, and the marks that end a clause (Latin, Arabic and Ethiopic), for `clause_words`.
+_WORD_OR_STOP = re.compile(r"[^\W_]+|[,.;:!?\n\u060c\u061b\u061f\u1362-\u1368]+")
 # Invisible characters inside a word (zero-width space and joiners, soft hyphen, direction
 # marks) are deleted, not turned into spaces: "wu\u200brgen" is still one word.
 _INVISIBLE = dict.fromkeys(
@@ -84,6 +86,22 @@ def normalise(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """The words of a text, normalised as `normalise` does (without joining them)."""
+    return _WORD.findall(_folded(text))
+
+
+def clause_words(text: str) -> list[str]:
+    """Like `words`, with the marks that end a clause kept as tokens of their own (a comma, a
+    full stop, ...: see `is_stop`): a negation does not reach across them ("het is niet fijn,
+    hij slaat me")."""
+    return _WORD_OR_STOP.findall(_folded(text))
+
+
+def is_stop(token: str) -> bool:
+    """A token of `clause_words` that ends a clause."""
+    return not token[:1].isalnum()
+
+
+def _folded(text: str) -> str:
     text = text.casefold()
     if not text.isascii():  # the common case skips the per-character work
         text = unicodedata.normalize("NFKD", text).translate(_FOLD)
@@ -91,7 +109,7 @@ def words(text: str) -> list[str]:
             text = _MIXED.sub(_one_script, text)
     else:
         text = text.replace("'", "").replace("`", "")
-    return _WORD.findall(text)
+    return text
 
 
 def _one_script(m: re.Match[str]) -> str:

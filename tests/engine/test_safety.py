@@ -49,6 +49,8 @@ DET = Detector({"xx": LEX})
         ("hij heeft me geslagen", "beating", True, "plain"),
         ("hij heeft me nooit geslagen", None, None, "a negation just before a ~term"),
         ("niet dat ik het weet, maar hij heeft me vaak geslagen", "beating", True, "negation far"),
+        ("het is niet fijn, hij heeft me geslagen", "beating", True, "negation in another clause"),
+        ("niet leuk. hij heeft me geslagen", "beating", True, "a full stop ends a clause"),
         ("er ligt een mes", "weapon", False, "a weak word only asks"),
         ("hij wurgde me en er ligt een mes", "strangling", True, "certain beats possible"),
         ("wu\u200brgen", "strangling", True, "a zero-width space inside a word"),
