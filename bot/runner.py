@@ -27,8 +27,8 @@ from bot.figures.record import Recorder
 from bot.locks import KeyedLocks
 from bot.metrics import Metrics
 from bot.relay.service import Relay, Sender, Timing
-from bot.runner_help import Shown, store_failed
 from bot.runner_parts import (
+    Shown,
     answer,
     count,
     deliver_safely,
@@ -38,6 +38,7 @@ from bot.runner_parts import (
     opening,
     picked,
     remembering,
+    store_failed,
 )
 from bot.runner_port import Answers
 from bot.store.base import Figures, RelayStore, SessionStore

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from typing import TypeVar
 
 from bot.engine.session import Session
 from bot.store.base import (
@@ -18,6 +19,8 @@ from bot.store.base import (
     coarse,
     coarse_session,
 )
+
+T = TypeVar("T")
 
 
 class MemoryStore:
@@ -44,10 +47,7 @@ class MemoryStore:
 
     async def purge(self, now: int) -> int:
         """Drop expired rows."""
-        old = [k for k, (_, exp) in self._rows.items() if exp <= now]
-        for k in old:
-            del self._rows[k]
-        return len(old)
+        return _drop_expired(self._rows, now)
 
     async def count(self) -> int:
         """Stored sessions."""
@@ -182,10 +182,15 @@ class MemoryPending:
         self._rows.pop(item_id, None)
 
     async def purge(self, now: int) -> int:
-        old = [k for k, (_, exp) in self._rows.items() if exp <= now]
-        for k in old:
-            del self._rows[k]
-        return len(old)
+        return _drop_expired(self._rows, now)
 
     async def count(self) -> int:
         return len(self._rows)
+
+
+def _drop_expired(rows: dict[str, tuple[T, int]], now: int) -> int:
+    """Remove the rows whose expiry time (the second item) has come; how many went."""
+    old = [k for k, (_, exp) in rows.items() if exp <= now]
+    for k in old:
+        del rows[k]
+    return len(old)
