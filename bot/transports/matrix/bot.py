@@ -83,6 +83,7 @@ class MatrixBot:
             await self._batch(resp, replay_ok=since is not None or not first)
             since, first, failures = resp.next_batch, False, 0
             await self.state.save_token(since)
+            forget_departed(self.client, thorough=False)  # what a late key query brought back
             self.batches += 1
             if time.monotonic() - purged > PURGE_EVERY:
                 purged = time.monotonic()
@@ -125,6 +126,7 @@ class MatrixBot:
     async def _housekeeping(self) -> None:
         """What nio's sync_forever does between syncs: keys and to-device messages."""
         c = self.client
+        forget_departed(c, thorough=False)  # no key query for someone the bot no longer meets
         await c.send_to_device_messages()
         if c.should_upload_keys:
             await c.keys_upload()

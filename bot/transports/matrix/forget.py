@@ -24,9 +24,13 @@ log = logging.getLogger(__name__)
 ORPHAN_SECONDS = 3600
 
 
-def forget_departed(client: AsyncClient) -> None:
+def forget_departed(client: AsyncClient, thorough: bool = True) -> None:
     """Delete what the encryption store keeps about rooms the bot is not in, and about users it
-    shares no room with; logs counts only."""
+    shares no room with; logs counts only.
+
+    `thorough=False` (after every sync) does the work only when memory still knows a user or a
+    room the bot no longer shares: a key query that was under way when the bot left, or a sync
+    that brought the leave later, can bring a departed resident's devices back."""
     olm, store = client.olm, client.store
     if olm is None or store is None:
         return
@@ -36,6 +40,9 @@ def forget_departed(client: AsyncClient) -> None:
         users |= set(room.users) | set(getattr(room, "invited_users", {}) or {})
     known: dict[str, Any] = olm.device_store._entries
     gone_users = set(known) - users
+    olm.users_for_key_query &= users  # a sync's "keys changed" for someone long gone
+    if not thorough and not gone_users and not _stale_rooms(client, rooms):
+        return
     kept = {d.curve25519 for u in users for d in known.get(u, {}).values()}
     gone = {d.curve25519 for u in gone_users for d in known.get(u, {}).values()} - kept
     _in_memory(client, rooms, gone_users, _Curves(kept, gone))
@@ -99,6 +106,13 @@ def _on_disk(store: Any, rooms: set[str], users: set[str], curves: _Curves) -> t
             if row.room_id not in rooms:
                 row.delete_instance()
     return (devices, olm, megolm)
+
+
+def _stale_rooms(client: AsyncClient, rooms: set[str]) -> bool:
+    """Does memory hold encryption state of a room the bot has left?"""
+    olm: Any = client.olm
+    held = set(olm.inbound_group_store._entries) | set(olm.outbound_group_sessions)
+    return bool(held - rooms) or bool(client.encrypted_rooms - rooms)
 
 
 def _idle(used: dt.datetime | None) -> bool:

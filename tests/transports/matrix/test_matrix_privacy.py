@@ -148,6 +148,9 @@ async def test_the_encryption_store_forgets_the_resident(
     await resident.until(lambda: room not in client.rooms, timeout=60, what="the bot to leave")
     await matrix_bot.settled()
     assert resident.user_id not in olm.device_store.users
+    olm.add_changed_users({resident.user_id})  # as a late sync's "their keys changed" would
+    await matrix_bot.settled()
+    assert resident.user_id not in olm.device_store.users, "a key query brought them back"
     await matrix_bot.stop()
     device = str(resident.client.device_id)
     curve = resident.client.olm.account.identity_keys["curve25519"]  # type: ignore[union-attr]
