@@ -41,6 +41,8 @@ ENVIRONMENT = (
     ("MATRIX_USER", "the bot's Matrix user, e.g. @vrede:example.org"),
     ("MATRIX_PASSWORD", "its password (or use MATRIX_ACCESS_TOKEN)"),
     ("MATRIX_ACCESS_TOKEN", "an access token instead of user and password"),
+    ("MATRIX_READ_RECEIPTS", "off: no read receipt on residents' messages (default: on)"),
+    ("MATRIX_TYPING", "off: no typing notice while a reply is prepared (default: on)"),
 )
 
 

@@ -43,6 +43,8 @@ class Settings:
     matrix_user: str | None
     matrix_password: str | None
     matrix_access_token: str | None
+    matrix_read_receipts: bool = True  # a read receipt on each message the bot answers
+    matrix_typing: bool = True  # "typing..." while an answer is being prepared
     metrics_listen: str | None = None  # HOST:PORT of the Prometheus endpoint; None: off
     watch: bool = True  # reload content when its files change (SIGHUP reloads either way)
     # The web chat (vrede web): what the municipality sets; README "The web chat".
@@ -77,8 +79,10 @@ class Settings:
             matrix_user=env.get("MATRIX_USER") or None,
             matrix_password=env.get("MATRIX_PASSWORD") or None,
             matrix_access_token=env.get("MATRIX_ACCESS_TOKEN") or None,
+            matrix_read_receipts=_on(env.get("MATRIX_READ_RECEIPTS")),
+            matrix_typing=_on(env.get("MATRIX_TYPING")),
             metrics_listen=env.get("VREDE_METRICS_LISTEN") or None,
-            watch=env.get("VREDE_WATCH", "on").lower() not in {"off", "0", "no", "false"},
+            watch=_on(env.get("VREDE_WATCH")),
             web_title=env.get("VREDE_WEB_TITLE") or "Informatie",
             web_favicon=Path(env["VREDE_WEB_FAVICON"]) if env.get("VREDE_WEB_FAVICON") else None,
             web_exit_url=env.get("VREDE_WEB_EXIT_URL") or "https://www.knmi.nl/nederland-nu/weer",
@@ -87,3 +91,8 @@ class Settings:
             telegram_bot_username=env.get("TELEGRAM_BOT_USERNAME") or None,
             web_url=env.get("VREDE_WEB_URL") or None,
         )
+
+
+def _on(value: str | None) -> bool:
+    """A switch that is on unless set to off, 0, no or false."""
+    return (value or "on").strip().lower() not in {"off", "0", "no", "false"}

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 from nio import (
     AsyncClient,
     AsyncClientConfig,
@@ -95,8 +96,27 @@ class Resident:
         await self.client.sync(timeout=0, full_state=True)
         if self.strict:
             await set_up(self.client)
-        self._task = asyncio.ensure_future(self.client.sync_forever(timeout=5000))
+        self._task = asyncio.ensure_future(self._sync_forever())
         return self
+
+    async def _sync_forever(self) -> None:
+        """nio's sync_forever, one step after another. nio's own runs the key query as a task
+        started after checking that one is needed; when a message sent meanwhile did that query
+        first, the task fails ("No key query required") and takes the whole loop down: the
+        resident then silently stops seeing messages (more often when typing notices wake it)."""
+        c = self.client
+        while True:
+            try:
+                await c.sync(timeout=5000)
+                await c.send_to_device_messages()
+                if c.should_upload_keys:
+                    await c.keys_upload()
+                if c.should_query_keys:
+                    await c.keys_query()
+                if c.should_claim_keys:
+                    await c.keys_claim(c.get_users_for_key_claiming())
+            except (TimeoutError, aiohttp.ClientError):
+                await asyncio.sleep(0.5)  # Synapse restarting in a test: as nio retries
 
     async def __aexit__(self, *exc: object) -> None:
         if self._task is not None:

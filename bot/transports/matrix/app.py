@@ -39,6 +39,8 @@ def config_for(app: App) -> MatrixConfig:
         access_token=s.matrix_access_token,
         state_dir=s.data_dir / "matrix",
         pickle_key=app.runner.key("matrix-pickle", "crypto-store"),
+        read_receipts=s.matrix_read_receipts,
+        typing=s.matrix_typing,
     )
 
 

@@ -33,11 +33,10 @@ class MatrixConfig:
     undecryptable_seconds: float = 30.0  # how long to wait for a missing room key
     first_message_seconds: float = 3.0  # how long to wait for a first message in a new chat
     device_name: str = "vrede"
-    # Off by default for now: under a homeserver restart they made replies late in one of four
-    # test runs (see CHANGELOG). On: the resident sees that the bot got the message and that
-    # a reply is being prepared (an encrypted one takes seconds).
-    read_receipts: bool = False
-    typing: bool = False
+    # The resident sees that the bot got the message and that a reply is being prepared (an
+    # encrypted one takes seconds); each is best effort and never holds up the reply.
+    read_receipts: bool = True
+    typing: bool = True
     # The bot's device signed by its account's own cross-signing keys (crosssign.py).
     cross_signing: bool = True
 

@@ -12,8 +12,10 @@ from typing import Any
 
 import pytest
 
+from bot.app import build
+from bot.config import Settings
 from bot.transports import retry
-from bot.transports.matrix.app import run_main
+from bot.transports.matrix.app import config_for, run_main
 
 
 def _closed_port() -> int:
@@ -59,3 +61,24 @@ def test_an_address_that_is_no_url_is_one_line(
     code = run_main(_app(tmp_path, "matrix.example.org"), argparse.Namespace())
     err = capsys.readouterr().err
     assert code == 2 and len(err.strip().splitlines()) == 1 and "MATRIX_HOMESERVER" in err
+
+
+@pytest.mark.parametrize(
+    ("env", "receipts", "typing"),
+    [
+        ({}, True, True),  # on unless an operator turns them off
+        ({"MATRIX_READ_RECEIPTS": "off"}, False, True),
+        ({"MATRIX_TYPING": "0", "MATRIX_READ_RECEIPTS": "yes"}, True, False),
+    ],
+)
+async def test_read_receipts_and_typing_are_on_unless_turned_off(
+    tmp_path: Path, env: dict[str, str], receipts: bool, typing: bool
+) -> None:
+    base = {"VREDE_DATA_DIR": str(tmp_path), "MATRIX_HOMESERVER": "http://127.0.0.1:1"}
+    base |= {"MATRIX_USER": "@vrede:example.org", "MATRIX_PASSWORD": "x"}
+    app = build(Settings.from_env({**base, **env, "VREDE_CACHE_DIR": "off"}))
+    try:
+        cfg = config_for(app)
+    finally:
+        await app.stores.close()
+    assert (cfg.read_receipts, cfg.typing) == (receipts, typing)
