@@ -44,6 +44,7 @@ class Settings:
     matrix_password: str | None
     matrix_access_token: str | None
     metrics_listen: str | None = None  # HOST:PORT of the Prometheus endpoint; None: off
+    redis_url: str | None = None  # Valkey/Redis shared by all bot processes; None: SQLite
     watch: bool = True  # reload content when its files change (SIGHUP reloads either way)
     # The web chat (vrede web): what the municipality sets; README "The web chat".
     web_title: str = "Informatie"  # the tab's title: neutral, chosen by the municipality
@@ -75,6 +76,7 @@ class Settings:
             matrix_password=env.get("MATRIX_PASSWORD") or None,
             matrix_access_token=env.get("MATRIX_ACCESS_TOKEN") or None,
             metrics_listen=env.get("VREDE_METRICS_LISTEN") or None,
+            redis_url=env.get("VREDE_REDIS_URL") or None,
             watch=env.get("VREDE_WATCH", "on").lower() not in {"off", "0", "no", "false"},
             web_title=env.get("VREDE_WEB_TITLE") or "Informatie",
             web_favicon=Path(env["VREDE_WEB_FAVICON"]) if env.get("VREDE_WEB_FAVICON") else None,

@@ -1,8 +1,9 @@
 """The one place that picks storage implementations (the ports are in base.py).
 
 SQLite is the embedded default: one file in the data folder, shared by all ports. Without a
-data folder (the terminal chat, tests) everything stays in memory and is gone at exit. A
-second backend (Valkey/Redis) is one more branch here and one module per port.
+data folder (the terminal chat, tests) everything stays in memory and is gone at exit. With
+VREDE_REDIS_URL every port lives in Valkey/Redis (redis_*.py), shared by all bot processes:
+the distributed backend for running on two machines (README, "Two machines").
 """
 
 from __future__ import annotations
@@ -25,8 +26,13 @@ from bot.store.trail_sqlite import SqliteTrail, SqliteUpdateLog
 DATABASE = "vrede.sqlite3"
 
 
-def open_stores(data_dir: Path | None, ttl: int = DEFAULT_TTL) -> Stores:
-    """SQLite in `data_dir` (the file is created readable by this user only), else memory."""
+def open_stores(
+    data_dir: Path | None, ttl: int = DEFAULT_TTL, redis_url: str | None = None
+) -> Stores:
+    """Redis when `redis_url` is given; else SQLite in `data_dir` (the file is created readable
+    by this user only); else memory."""
+    if redis_url:
+        return redis_stores(redis_url, ttl)
     if data_dir is None:
         return Stores(
             MemoryStore(ttl), MemoryTrail(), MemoryUpdateLog(), MemorySyncState(), MemoryFigures()
@@ -42,3 +48,21 @@ def sqlite_stores(path: Path, ttl: int = DEFAULT_TTL) -> Stores:
 def beside(db: SqliteStore) -> Stores:
     """The other ports in the file of an open session store (one connection, one lock)."""
     return Stores(db, SqliteTrail(db), SqliteUpdateLog(db), SqliteSyncState(db), SqliteFigures(db))
+
+
+def redis_stores(url: str, ttl: int = DEFAULT_TTL, namespace: str = "vrede") -> Stores:
+    """All ports in Valkey/Redis at `url`, over one connection pool (imported only here, so a
+    bot without VREDE_REDIS_URL never loads redis-py)."""
+    from bot.store.redis_conn import connect
+    from bot.store.redis_sessions import Names, RedisStore
+    from bot.store.redis_sync import RedisFigures, RedisSyncState
+    from bot.store.redis_trail import RedisTrail, RedisUpdateLog
+
+    redis, names = connect(url), Names(namespace)
+    return Stores(
+        RedisStore(redis, ttl, names),
+        RedisTrail(redis, names=names),
+        RedisUpdateLog(redis, names=names),
+        RedisSyncState(redis, names),
+        RedisFigures(redis, names),
+    )
