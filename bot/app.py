@@ -69,7 +69,8 @@ def build(settings: Settings, persistent: bool = True, example_people: bool = Fa
     else:  # the terminal chat: nothing on disk, a new secret each time
         keyer = Keyer(secrets.token_bytes(32))
     redis_url = settings.redis_url if persistent else None
-    stores = open_stores(settings.data_dir if persistent else None, ttl, redis_url)
+    data_dir = settings.data_dir if persistent else None
+    stores = open_stores(data_dir, ttl, redis_url, keyer.derive("queue"))
     metrics = Metrics()
     # A phone's language is matched against the languages offered now (a reload may add one).
     runner = Runner(

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.engine.session import Session
+from bot.store.coordination import Shared
 
 DEFAULT_TTL = 24 * 3600
 DELETE_WINDOW = 48 * 3600  # Telegram lets a bot delete messages in a private chat for 48 hours
@@ -158,6 +159,7 @@ class Stores:
     updates: UpdateLog
     sync: SyncState
     figures: Figures
+    shared: Shared | None = None  # only the distributed backend (coordination.py)
 
     async def close(self) -> None:
         await self.sessions.close()

@@ -33,6 +33,11 @@ class Keyer:
         """The key under the previous secret, if one was given."""
         return _hmac(self._previous, f"{platform}:{chat_id}") if self._previous else None
 
+    def derive(self, purpose: str) -> bytes:
+        """A 32-byte key for one purpose (sealing queued updates, the webhook's secret),
+        derived from the secret so that every bot process has the same one."""
+        return hmac.new(self._secret, f"vrede:derive:{purpose}".encode(), hashlib.sha256).digest()
+
     def check_value(self) -> str:
         """A value that changes with the secret and tells nothing about it."""
         return _hmac(self._secret, "vrede:secret-check")

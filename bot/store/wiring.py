@@ -27,12 +27,15 @@ DATABASE = "vrede.sqlite3"
 
 
 def open_stores(
-    data_dir: Path | None, ttl: int = DEFAULT_TTL, redis_url: str | None = None
+    data_dir: Path | None,
+    ttl: int = DEFAULT_TTL,
+    redis_url: str | None = None,
+    seal_key: bytes | None = None,
 ) -> Stores:
-    """Redis when `redis_url` is given; else SQLite in `data_dir` (the file is created readable
-    by this user only); else memory."""
+    """Redis when `redis_url` is given (`seal_key` seals queued updates: Keyer.derive); else
+    SQLite in `data_dir` (the file is created readable by this user only); else memory."""
     if redis_url:
-        return redis_stores(redis_url, ttl)
+        return redis_stores(redis_url, ttl, seal_key=seal_key)
     if data_dir is None:
         return Stores(
             MemoryStore(ttl), MemoryTrail(), MemoryUpdateLog(), MemorySyncState(), MemoryFigures()
@@ -50,19 +53,30 @@ def beside(db: SqliteStore) -> Stores:
     return Stores(db, SqliteTrail(db), SqliteUpdateLog(db), SqliteSyncState(db), SqliteFigures(db))
 
 
-def redis_stores(url: str, ttl: int = DEFAULT_TTL, namespace: str = "vrede") -> Stores:
+def redis_stores(
+    url: str, ttl: int = DEFAULT_TTL, namespace: str = "vrede", seal_key: bytes | None = None
+) -> Stores:
     """All ports in Valkey/Redis at `url`, over one connection pool (imported only here, so a
-    bot without VREDE_REDIS_URL never loads redis-py)."""
+    bot without VREDE_REDIS_URL never loads redis-py); with `seal_key` also the coordination
+    ports that let several processes serve one bot."""
+    from bot.store.coordination import Shared
     from bot.store.redis_conn import connect
+    from bot.store.redis_queue import RedisTurnQueue, Sealer
     from bot.store.redis_sessions import Names, RedisStore
+    from bot.store.redis_shared import RedisBudget, RedisLease
     from bot.store.redis_sync import RedisFigures, RedisSyncState
     from bot.store.redis_trail import RedisTrail, RedisUpdateLog
 
     redis, names = connect(url), Names(namespace)
+    shared = None
+    if seal_key is not None:
+        queue = RedisTurnQueue(redis, Sealer(seal_key), names)
+        shared = Shared(RedisLease(redis, names), RedisBudget(redis, names=names), queue)
     return Stores(
         RedisStore(redis, ttl, names),
         RedisTrail(redis, names=names),
         RedisUpdateLog(redis, names=names),
         RedisSyncState(redis, names),
         RedisFigures(redis, names),
+        shared,
     )
