@@ -178,7 +178,13 @@ class Outbox:
             if wait is None or wait > 0:
                 await self._sleep(wait)
                 continue
-            self._start(heapq.heappop(self._ready)[2], now)
+            chat, urgent = self._ready[0][2], self._ready[0][0] == 0
+            if await self._admitted(chat, urgent) and self._ready and self._ready[0][2] == chat:
+                self._start(heapq.heappop(self._ready)[2], self.clock())
+
+    async def _admitted(self, chat: Hashable, urgent: bool) -> bool:
+        """A last gate before a send starts (shared_outbox.py: the budget of all processes)."""
+        return True
 
     async def _sleep(self, timeout: float | None) -> None:
         with contextlib.suppress(TimeoutError):

@@ -147,6 +147,17 @@ class Adapter:
             await self._quietly(self.outbox.send(chat.id, self._plain(chat.id, part.text)))
         await self._quietly(self.outbox.call(lambda: self.bot.leave_chat(chat.id)))
 
+    async def apologize(self, update: Update) -> None:
+        """The store cannot be reached: a calm "try again in a moment", with the 112 line."""
+        chat, user = update.effective_chat, update.effective_user
+        if chat is None or chat.type != Chat.PRIVATE:
+            return
+        self.metrics.inc("telegram_apologized")
+        notice = self.runner.notice(user.language_code if user else None, "error")
+        for part in render(notice):
+            send = self._plain(chat.id, part.text)
+            await self._quietly(self.outbox.send(chat.id, send, urgent=True))
+
     def _plain(self, chat_id: int, text: str) -> Callable[[], Awaitable[TgMessage]]:
         return lambda: self.bot.send_message(chat_id, text, protect_content=True)
 

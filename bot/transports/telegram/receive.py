@@ -133,11 +133,19 @@ class Webhook:
     """Updates by webhook; the answer to Telegram waits until the update is done (or `hold`)."""
 
     def __init__(
-        self, bot: Bot, intake: Intake, url: str, host: str, port: int, hold: float = 5.0
+        self,
+        bot: Bot,
+        intake: Intake,
+        url: str,
+        host: str,
+        port: int,
+        hold: float = 5.0,
+        secret: str | None = None,
     ) -> None:
         self.bot, self.intake, self.url, self.hold = bot, intake, url, hold
         self.host, self.port = host, port
-        self._secret = secrets.token_urlsafe(32)
+        # Several processes behind one URL must all know the secret_token Telegram sends.
+        self._secret = secret or secrets.token_urlsafe(32)
         self._runner: web.AppRunner | None = None
 
     async def start(self) -> None:

@@ -8,6 +8,7 @@ import logging
 import os
 import signal
 import warnings
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 
 from telegram import Update
@@ -20,9 +21,11 @@ from bot.store.base import Stores
 from bot.transports import logs
 from bot.transports.outbox import Limits, Outbox
 from bot.transports.retry import backoff, connect
-from bot.transports.telegram.adapter import Adapter
+from bot.transports.shared_outbox import SharedOutbox
+from bot.transports.telegram.adapter import PLATFORM, Adapter
 from bot.transports.telegram.intake import Intake
 from bot.transports.telegram.receive import Poller, Webhook
+from bot.transports.telegram.shared import LeadingPoller, SharedIntake
 
 # Opt in to PTB's coming behaviour (durations as timedelta) so that building a RetryAfter
 # does not emit a deprecation warning; _retry_after accepts both forms.
@@ -99,11 +102,10 @@ class TelegramBot:
         self.runner, self.options = runner, options
         self.trail, self.updates = stores.trail, stores.updates
         self.app = application(options.token, options.api_url, options.timeout)
-        self.outbox = Outbox(retry_delay, options.limits, runner.metrics)
+        self.shared = stores.shared  # None: one process; else several share Redis (shared.py)
+        self.outbox = self._outbox()
         self.adapter = Adapter(runner, self.app.bot, self.outbox, self.trail, options.vanish_after)
-        self.intake = Intake(
-            self.app, self.updates, self._now, runner.metrics, self._urgent, options.workers
-        )
+        self.intake = self._intake()
         self.app.add_handler(TypeHandler(Update, self.adapter.on_update))
         self.app.add_error_handler(self._on_error)
         self.receiver = self._receiver()
@@ -116,10 +118,42 @@ class TelegramBot:
             return False
         return self.runner.is_urgent(typed, msg.from_user.language_code if msg.from_user else None)
 
-    def _receiver(self) -> Poller | Webhook:
+    def _outbox(self) -> Outbox:
+        limits, metrics = self.options.limits, self.runner.metrics
+        if self.shared is None:
+            return Outbox(retry_delay, limits, metrics)
+        budget = self.shared.budget
+
+        async def take(chat: Hashable, urgent: bool) -> tuple[float, bool]:
+            return await budget.take(self.runner.key(PLATFORM, str(chat)), urgent)
+
+        return SharedOutbox(retry_delay, take, limits, metrics)
+
+    def _intake(self) -> Intake:
+        args = (self.app, self.updates, self._now, self.runner.metrics)
+        if self.shared is None:
+            return Intake(*args, self._urgent, self.options.workers)
+        turns, apologize = self.shared.turns, self.adapter.apologize
+        return SharedIntake(
+            *args, turns, self._key_of, apologize, self._urgent, self.options.workers
+        )
+
+    def _key_of(self, update: Update) -> str:
+        """The conversation an update belongs to (an HMAC), for its queue."""
+        if update.effective_chat is None:
+            return self.runner.key("telegram-update", update.update_id)
+        return self.runner.key(PLATFORM, update.effective_chat.id)
+
+    def _receiver(self) -> Poller | Webhook | LeadingPoller:
         o = self.options
         if o.webhook:
-            return Webhook(self.app.bot, self.intake, o.webhook, *o.listen)
+            secret = self.runner.keyer.derive("telegram-webhook").hex()
+            return Webhook(self.app.bot, self.intake, o.webhook, *o.listen, secret=secret)
+        if self.shared is not None:
+            lease, metrics = self.shared.lease, self.runner.metrics
+            return LeadingPoller(
+                self.app.bot, self.intake, lease, "telegram-poll", metrics, o.poll_timeout
+            )
         return Poller(self.app.bot, self.intake, o.poll_timeout)
 
     def _now(self) -> int:
@@ -139,6 +173,8 @@ class TelegramBot:
             await self.app.bot.shutdown()  # the HTTP connections opened for getMe
             raise
         await self.app.start()
+        if isinstance(self.intake, SharedIntake):
+            self.intake.turns.start()
         await self.receiver.start()
         self._maintenance = asyncio.create_task(self._maintain())
         log.info(
@@ -160,6 +196,8 @@ class TelegramBot:
             self._maintenance.cancel()
             await asyncio.gather(self._maintenance, return_exceptions=True)
         await self.receiver.stop(drain)
+        if isinstance(self.intake, SharedIntake):
+            await self.intake.turns.stop(drain)
         await self.adapter.close()
         await self.outbox.close()
         if self.app.running:

@@ -1,0 +1,78 @@
+"""One leader among the bot's processes for what only one may do at a time (polling Telegram,
+syncing Matrix): it holds a lease in shared storage and renews it; a standby tries to take it
+every `retry` seconds, so it leads within `ttl + retry` seconds of the leader's death.
+
+When the store cannot be reached, a leader keeps leading (Telegram refuses a second poller with
+409 Conflict anyway, and answering beats silence) and a standby stays standby.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+
+from bot.metrics import Metrics
+from bot.store.coordination import Lease
+
+log = logging.getLogger(__name__)
+Step = Callable[[], Awaitable[None]]
+
+
+class Leader:
+    """Runs `lead()` while this process holds the lease, and `step_down()` when it loses it."""
+
+    def __init__(
+        self,
+        lease: Lease,
+        name: str,
+        lead: Step,
+        step_down: Step,
+        metrics: Metrics,
+        ttl: float = 3.0,
+        retry: float = 0.5,
+    ) -> None:
+        self.lease, self.name, self.ttl, self.retry = lease, name, ttl, retry
+        self._lead, self._step_down, self.metrics = lead, step_down, metrics
+        self.owner = secrets.token_hex(8)
+        self.leading = False
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Begin: lead at once if the lease is free, else stand by."""
+        self._task = asyncio.create_task(self._run(), name=f"leader-{self.name}")
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self._turn()
+            except Exception as exc:  # the store is unreachable: keep the current role
+                log.warning("the %s lease could not be checked: %s", self.name, type(exc).__name__)
+            await asyncio.sleep(self.retry if not self.leading else self.ttl / 3)
+
+    async def _turn(self) -> None:
+        if not self.leading:
+            if await self.lease.acquire(self.name, self.owner, self.ttl):
+                self.leading = True
+                self.metrics.inc("leader_taken")
+                log.info("leading %s", self.name)
+                await self._lead()
+        elif not await self.lease.renew(self.name, self.owner, self.ttl):
+            self.leading = False
+            self.metrics.inc("leader_lost")
+            log.warning("lost the %s lease: standing by", self.name)
+            await self._step_down()
+
+    async def stop(self) -> None:
+        """Stop; a leader steps down and frees the lease at once for a standby."""
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        if self.leading:
+            self.leading = False
+            await self._step_down()
+            try:
+                await self.lease.release(self.name, self.owner)
+            except Exception as exc:
+                log.warning("releasing the %s lease failed: %s", self.name, type(exc).__name__)

@@ -1,0 +1,129 @@
+"""Turns across processes: each worker drains the conversation queues it can lock (the
+coordination port TurnQueue; mailroom's pattern), so a conversation's updates are answered in
+the order they came, one at a time, by whichever process is free, and a conversation whose
+worker died is taken over once its lock runs out.
+
+Used only when several processes serve one bot (VREDE_REDIS_URL); one process keeps its
+updates in memory (telegram/intake.py) and needs none of this.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+
+from bot.metrics import Metrics
+from bot.store.coordination import TurnQueue
+from bot.transports.retry import backoff
+
+log = logging.getLogger(__name__)
+Handle = Callable[[bytes], Awaitable[None]]
+RENEW_EVERY = 1.0  # seconds; the locks live 5 s, so a live worker never loses one
+WAIT = 0.2  # seconds a dispatcher blocks on the bell before it looks again anyway
+
+
+class Turns:
+    """A dispatcher that claims conversations while it has a free worker, and the drains."""
+
+    def __init__(
+        self, queue: TurnQueue, handle: Handle, metrics: Metrics, workers: int = 64
+    ) -> None:
+        self.queue, self.handle, self.metrics = queue, handle, metrics
+        self.owner = secrets.token_hex(8)  # names this process in locks; nothing else
+        self._slots = asyncio.Semaphore(workers)
+        self._held: set[str] = set()
+        self._drains: set[asyncio.Task[None]] = set()
+        self._loops: list[asyncio.Task[None]] = []
+
+    async def push(self, key: str, item: bytes, urgent: bool) -> None:
+        """Queue an update for its conversation (raises when Redis cannot be reached)."""
+        await self.queue.push(key, item, urgent)
+
+    def start(self) -> None:
+        """Begin claiming and draining."""
+        self._loops = [
+            asyncio.create_task(self._dispatch(), name="turns-dispatch"),
+            asyncio.create_task(self._renew(), name="turns-renew"),
+        ]
+
+    async def _dispatch(self) -> None:
+        failures = 0
+        while True:
+            await self._slots.acquire()
+            try:
+                key = await self.queue.claim(self.owner)
+                failures = 0
+            except Exception as exc:  # Redis gone: try again, more slowly
+                self._slots.release()
+                failures += 1
+                self.metrics.inc("turns_store_errors")
+                log.warning("claiming a conversation failed: %s", type(exc).__name__)
+                await asyncio.sleep(backoff(failures))
+                continue
+            if key is None:
+                self._slots.release()
+                await self._wait()
+                continue
+            self._held.add(key)
+            task = asyncio.create_task(self._drain(key))
+            self._drains.add(task)
+            task.add_done_callback(self._drains.discard)
+
+    async def _wait(self) -> None:
+        try:
+            await self.queue.wait(WAIT)
+        except Exception:  # the dispatcher's next claim reports it
+            await asyncio.sleep(WAIT)
+
+    async def _drain(self, key: str) -> None:
+        """Handle the conversation's updates in order until its queue is empty."""
+        try:
+            while True:
+                try:
+                    item = await self.queue.head(key)
+                except ValueError:  # sealed under another secret: cannot be read, drop it
+                    self.metrics.inc("turns_unreadable")
+                    item = b""
+                if item is None:
+                    return
+                if item:
+                    await self.handle(item)
+                if not await self.queue.ack(key, self.owner):
+                    self.metrics.inc("turns_lock_lost")  # it ran out: another worker has it
+                    return
+        except Exception as exc:  # Redis gone mid-drain: the update stays queued
+            self.metrics.inc("turns_store_errors")
+            log.warning("draining a conversation failed: %s", type(exc).__name__)
+        finally:
+            self._held.discard(key)
+            self._slots.release()
+            try:
+                await self.queue.release(key, self.owner)
+            except Exception as exc:  # the lock runs out by itself
+                log.warning("releasing a conversation failed: %s", type(exc).__name__)
+
+    async def _renew(self) -> None:
+        while True:
+            await asyncio.sleep(RENEW_EVERY)
+            try:
+                await self.queue.renew(sorted(self._held), self.owner)
+            except Exception as exc:
+                log.warning("renewing conversation locks failed: %s", type(exc).__name__)
+
+    def busy(self) -> int:
+        """Conversations being drained here now."""
+        return len(self._drains)
+
+    async def stop(self, drain: float = 10.0) -> None:
+        """Claim nothing more; let drains finish for up to `drain` seconds, cancel the rest
+        (their updates stay queued for another worker)."""
+        for task in self._loops:
+            task.cancel()
+        await asyncio.gather(*self._loops, return_exceptions=True)
+        if self._drains:
+            _, late = await asyncio.wait(set(self._drains), timeout=drain)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
