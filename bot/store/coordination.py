@@ -36,15 +36,26 @@ class Lease(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class Grant:
+    """The budget's answer: send now (`wait` 0, with the send's id), or wait and ask again."""
+
+    wait: float = 0.0  # seconds; 0: the send may go
+    own: bool = False  # the wait is the chat's own (one a second per chat), not the bot's
+    send: str = ""  # the granted send, to report as finished
+
+
 class SendBudget(Protocol):
-    """A bot's sending budget, shared by every process that sends for it."""
+    """A bot's sending budget, shared by every process that sends for it. A granted send
+    counts as in flight until it is reported finished, and then from when it finished (as in
+    the one-process outbox), so network delays never squeeze two windows' sends into one."""
 
-    async def take(self, chat: str, urgent: bool) -> tuple[float, bool]:
-        """Take one send for `chat` (an HMAC key) if the budget allows it.
+    async def take(self, chat: str, urgent: bool) -> Grant:
+        """Take one send for `chat` (an HMAC key) if the budget allows it."""
+        ...
 
-        Returns (0, False) when taken; otherwise the seconds to wait and whether the wait is
-        the chat's own (one a second per chat) rather than the whole bot's.
-        """
+    async def finished(self, chat: str, send: str) -> None:
+        """The granted send is done (or failed): it counts from now."""
         ...
 
 
@@ -55,9 +66,9 @@ class TurnQueue(Protocol):
         """Append an update (sealed: only bot processes can read it) to a conversation."""
         ...
 
-    async def claim(self, owner: str) -> str | None:
-        """Lock a conversation with queued updates, urgent ones first; None if there is none
-        that is free."""
+    async def claim(self, owner: str, urgent_only: bool = False) -> str | None:
+        """Lock a conversation with queued updates, urgent ones first (`urgent_only`: only
+        those); None if there is none that is free."""
         ...
 
     async def head(self, key: str) -> bytes | None:

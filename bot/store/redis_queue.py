@@ -45,7 +45,7 @@ redis.call('LTRIM', KEYS[3], -64, -1)
 redis.call('EXPIRE', KEYS[3], 60)
 """
 CLAIM = """
-local ready = redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[4]) - 1)
+local ready = redis.call('ZRANGE', KEYS[1], 0, ARGV[5], 'BYSCORE', 'LIMIT', 0, ARGV[4])
 for _, key in ipairs(ready) do
   if redis.call('EXISTS', ARGV[3] .. 'q:' .. key) == 0 then
     redis.call('ZREM', KEYS[1], key)
@@ -118,9 +118,10 @@ class RedisTurnQueue:
         args: list[Arg] = [self.sealer.seal(item), "1" if urgent else "0", key, QUEUE_TTL, since]
         await self._push(keys=keys, args=args)
 
-    async def claim(self, owner: str) -> str | None:
-        """Lock the first free ready conversation."""
-        args: list[Arg] = [owner, self.lock_ttl, self.names(""), CLAIM_SCAN]
+    async def claim(self, owner: str, urgent_only: bool = False) -> str | None:
+        """Lock the first free ready conversation (urgent ones score 0)."""
+        upto = "0" if urgent_only else "+inf"
+        args: list[Arg] = [owner, self.lock_ttl, self.names(""), CLAIM_SCAN, upto]
         key = await self._claim(keys=[self._ready], args=args)
         return None if key is None else key.decode()
 

@@ -11,7 +11,10 @@ import secrets
 
 from redis.asyncio import Redis
 
+from bot.store.coordination import Grant
 from bot.store.redis_sessions import Names
+
+HOLD_MS = 3000  # a send not reported finished counts as in flight this long (a process died)
 
 RENEW = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then
@@ -29,9 +32,10 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 """
 # A sliding window over the sends of the last `window` ms (a log in a sorted set, as exact as
-# the one-process outbox): ordinary sends leave `reserve` slots for acute-danger replies; a chat
-# key that lives `interval` ms keeps a chat to one send a second. Returns 0 when the send may
-# go, a positive wait (ms) for the bot's window, a negative one for the chat's own interval.
+# the one-process outbox): a granted send is scored `hold` ms ahead (in flight) until FINISHED
+# scores it when it finished. Ordinary sends leave `reserve` slots for acute-danger replies; a
+# chat key that lives `interval` ms keeps a chat to one send a second. Returns 0 when the send
+# may go, a positive wait (ms) for the bot's window, a negative one for the chat's interval.
 TAKE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -43,13 +47,20 @@ local room = per
 if ARGV[5] ~= '1' then room = per - reserve end
 local used = redis.call('ZCARD', KEYS[1])
 if used >= room then
-  local frees = redis.call('ZRANGE', KEYS[1], used - room, used - room, 'WITHSCORES')
-  return math.max(1, tonumber(frees[2]) + window - now)
+  local frees = tonumber(redis.call('ZRANGE', KEYS[1], used - room, used - room, 'WITHSCORES')[2])
+  if frees > now then return 20 end
+  return math.max(1, frees + window - now)
 end
-redis.call('ZADD', KEYS[1], now, ARGV[6])
-redis.call('PEXPIRE', KEYS[1], window)
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[7]), ARGV[6])
+redis.call('PEXPIRE', KEYS[1], window + tonumber(ARGV[7]))
 redis.call('SET', KEYS[2], '1', 'PX', ARGV[4])
 return 0
+"""
+FINISHED = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZADD', KEYS[1], 'XX', now, ARGV[1])
+redis.call('SET', KEYS[2], '1', 'PX', ARGV[2])
 """
 
 
@@ -95,13 +106,20 @@ class RedisBudget:
         self._args = [per_window, min(reserve, per_window - 1), int(window * 1000)]
         self._interval = int(chat_interval * 1000)
         self._take = redis.register_script(TAKE)
+        self._finished = redis.register_script(FINISHED)
         self._ids = itertools.count()
         self._me = secrets.token_hex(4)  # sends of different processes never collide
 
-    async def take(self, chat: str, urgent: bool) -> tuple[float, bool]:
-        """(0, False) when the send may go; else the wait and whether it is the chat's."""
-        keys = [self.names("budget", self.scope), self.names("budget", self.scope, chat)]
+    def _keys(self, chat: str) -> list[str]:
+        return [self.names("budget", self.scope), self.names("budget", self.scope, chat)]
+
+    async def take(self, chat: str, urgent: bool) -> Grant:
+        """A granted send, or how long to wait."""
         send = f"{self._me}.{next(self._ids)}"
-        args = [*self._args, self._interval, "1" if urgent else "0", send]
-        wait = int(await self._take(keys=keys, args=args))
-        return (abs(wait) / 1000, wait < 0)
+        args = [*self._args, self._interval, "1" if urgent else "0", send, HOLD_MS]
+        wait = int(await self._take(keys=self._keys(chat), args=args))
+        return Grant(send=send) if wait == 0 else Grant(abs(wait) / 1000, wait < 0)
+
+    async def finished(self, chat: str, send: str) -> None:
+        """Count the send from now, and the chat's second from now."""
+        await self._finished(keys=self._keys(chat), args=[send, self._interval])

@@ -9,46 +9,65 @@ reply late by a 429 beats no reply.
 
 from __future__ import annotations
 
+import asyncio
 import heapq
 import logging
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Callable, Hashable
 
 from bot.metrics import Metrics
-from bot.transports.outbox import Limits, Monotonic, Outbox, RetryPolicy
+from bot.store.coordination import SendBudget
+from bot.transports.outbox import Limits, Outbox, RetryPolicy, _Chat
 
 log = logging.getLogger(__name__)
-Take = Callable[[Hashable, bool], Awaitable[tuple[float, bool]]]
 
 
 class SharedOutbox(Outbox):
-    """An Outbox that also takes each send from the shared budget (`take(chat, urgent)`)."""
+    """An Outbox that also takes each send from the shared budget; `key` turns a chat into
+    the HMAC key the budget sees."""
 
     def __init__(
         self,
         retry: RetryPolicy,
-        take: Take,
+        budget: SendBudget,
+        key: Callable[[Hashable], str],
         limits: Limits | None = None,
         metrics: Metrics | None = None,
-        clock: Monotonic | None = None,
     ) -> None:
-        super().__init__(retry, limits or Limits(), metrics, *([clock] if clock else []))
-        self.take = take
+        super().__init__(retry, limits or Limits(), metrics)
+        self.budget, self.key = budget, key
+        self._granted: dict[Hashable, str] = {}  # chat -> its send in flight (one per chat)
+        self._reports: set[asyncio.Task[None]] = set()
 
     async def _admitted(self, chat: Hashable, urgent: bool) -> bool:
         try:
-            wait, own = await self.take(chat, urgent)
+            grant = await self.budget.take(self.key(chat), urgent)
         except Exception as exc:
             self.metrics.inc("outbox_budget_unreachable")
             log.warning("the shared send budget failed: %s", type(exc).__name__)
             return True
-        if wait <= 0:
+        if grant.wait <= 0:
+            self._granted[chat] = grant.send
             return True
         self.metrics.inc("outbox_budget_waits")
-        if own:  # another process wrote to this chat just now: the chat waits, others go on
-            self._defer(chat, wait)
-        else:
-            await self._sleep(wait)
+        if grant.own:  # another process wrote to this chat just now: the chat waits, others go on
+            self._defer(chat, grant.wait)
+        else:  # the bot's window is full: asking again before it rolls on would only be told so
+            await asyncio.sleep(grant.wait)
         return False
+
+    def _finish(self, chat: Hashable, state: _Chat) -> None:
+        send = self._granted.pop(chat, None)
+        if send is not None:
+            task = asyncio.create_task(self._report(chat, send))
+            self._reports.add(task)
+            task.add_done_callback(self._reports.discard)
+        super()._finish(chat, state)
+
+    async def _report(self, chat: Hashable, send: str) -> None:
+        try:
+            await self.budget.finished(self.key(chat), send)
+        except Exception as exc:  # it counts as in flight a little longer: harmless
+            log.warning("reporting a send to the budget failed: %s", type(exc).__name__)
 
     def _defer(self, chat: Hashable, wait: float) -> None:
         """Move the chat from the ready heap to the waiting heap for `wait` seconds."""

@@ -10,6 +10,7 @@ updates in memory (telegram/intake.py) and needs none of this.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
@@ -21,7 +22,8 @@ from bot.transports.retry import backoff
 log = logging.getLogger(__name__)
 Handle = Callable[[bytes], Awaitable[None]]
 RENEW_EVERY = 1.0  # seconds; the locks live 5 s, so a live worker never loses one
-WAIT = 0.2  # seconds a dispatcher blocks on the bell before it looks again anyway
+WAIT = 0.5  # seconds a dispatcher blocks on the bell before it looks again anyway
+BUSY_WAIT = 0.05  # seconds between looks for acute-danger conversations while all are busy
 
 
 class Turns:
@@ -34,6 +36,7 @@ class Turns:
         self.owner = secrets.token_hex(8)  # names this process in locks; nothing else
         self._slots = asyncio.Semaphore(workers)
         self._held: set[str] = set()
+        self._freed = asyncio.Event()
         self._drains: set[asyncio.Task[None]] = set()
         self._loops: list[asyncio.Task[None]] = []
 
@@ -49,35 +52,43 @@ class Turns:
         ]
 
     async def _dispatch(self) -> None:
+        """Claim while a worker is free; when none is, claim only acute-danger conversations
+        (they never wait for a turn, as in one process: telegram/intake.py)."""
         failures = 0
         while True:
-            await self._slots.acquire()
+            free = not self._slots.locked()
             try:
-                key = await self.queue.claim(self.owner)
+                key = await self.queue.claim(self.owner, urgent_only=not free)
                 failures = 0
             except Exception as exc:  # Redis gone: try again, more slowly
-                self._slots.release()
                 failures += 1
                 self.metrics.inc("turns_store_errors")
                 log.warning("claiming a conversation failed: %s", type(exc).__name__)
                 await asyncio.sleep(backoff(failures))
                 continue
             if key is None:
-                self._slots.release()
-                await self._wait()
+                await self._wait(free)
                 continue
+            if free:
+                await self._slots.acquire()  # only this task acquires: never waits
             self._held.add(key)
-            task = asyncio.create_task(self._drain(key))
+            task = asyncio.create_task(self._drain(key, free))
             self._drains.add(task)
             task.add_done_callback(self._drains.discard)
 
-    async def _wait(self) -> None:
+    async def _wait(self, free: bool) -> None:
+        """Until a push rings the bell; while every worker is busy, also until one is free."""
+        if not free:
+            self._freed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._freed.wait(), BUSY_WAIT)
+            return
         try:
             await self.queue.wait(WAIT)
         except Exception:  # the dispatcher's next claim reports it
             await asyncio.sleep(WAIT)
 
-    async def _drain(self, key: str) -> None:
+    async def _drain(self, key: str, slot: bool) -> None:
         """Handle the conversation's updates in order until its queue is empty."""
         try:
             while True:
@@ -98,7 +109,9 @@ class Turns:
             log.warning("draining a conversation failed: %s", type(exc).__name__)
         finally:
             self._held.discard(key)
-            self._slots.release()
+            if slot:
+                self._slots.release()
+                self._freed.set()
             try:
                 await self.queue.release(key, self.owner)
             except Exception as exc:  # the lock runs out by itself

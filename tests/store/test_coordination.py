@@ -41,19 +41,22 @@ async def test_a_lease_has_one_owner_until_it_runs_out(redis: Redis) -> None:
 async def test_the_budget_keeps_a_reserve_for_danger_and_one_send_a_second_per_chat(
     redis: Redis,
 ) -> None:
-    one, two = (
-        RedisBudget(redis, per_window=5, reserve=2),
-        RedisBudget(redis, per_window=5, reserve=2),
-    )
-    taken = [await (one if n % 2 else two).take(f"chat{n}", urgent=False) for n in range(4)]
-    assert taken[:3] == [(0, False)] * 3, "two processes share one window"
-    wait, own = taken[3]
-    assert 0 < wait <= 1.01 and not own, "ordinary sends leave the reserve free"
-    assert await one.take("danger1", urgent=True) == (0, False)
-    assert await two.take("danger2", urgent=True) == (0, False)
-    assert (await one.take("danger3", urgent=True))[0] > 0, "the window is full now"
-    wait, own = await two.take("chat0", urgent=True)
-    assert own and 0 < wait <= 1.01, "a chat waits its own second first"
+    one = RedisBudget(redis, per_window=5, reserve=2)
+    two = RedisBudget(redis, per_window=5, reserve=2)
+    grants = [await (one if n % 2 else two).take(f"chat{n}", urgent=False) for n in range(4)]
+    assert [g.wait for g in grants[:3]] == [0, 0, 0], "two processes share one window"
+    assert all(g.send for g in grants[:3])
+    assert grants[3].wait > 0 and not grants[3].own, "ordinary sends leave the reserve free"
+    assert (await one.take("danger1", urgent=True)).wait == 0
+    assert (await two.take("danger2", urgent=True)).wait == 0
+    full = await one.take("danger3", urgent=True)
+    assert 0 < full.wait <= 0.05, "the window is full of sends in flight: ask again soon"
+    chat = await two.take("chat0", urgent=True)
+    assert chat.own and 0 < chat.wait <= 1.01, "a chat waits its own second first"
+    for n, grant in enumerate(grants[:3]):
+        await (one if n % 2 else two).finished(f"chat{n}", grant.send)
+    later = await one.take("danger3", urgent=True)
+    assert 0.9 < later.wait <= 1.01, "finished sends count from when they finished"
 
 
 async def test_a_conversation_is_drained_in_order_by_one_worker(redis: Redis) -> None:

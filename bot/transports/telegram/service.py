@@ -8,7 +8,6 @@ import logging
 import os
 import signal
 import warnings
-from collections.abc import Hashable
 from dataclasses import dataclass, field
 
 from telegram import Update
@@ -122,12 +121,10 @@ class TelegramBot:
         limits, metrics = self.options.limits, self.runner.metrics
         if self.shared is None:
             return Outbox(retry_delay, limits, metrics)
-        budget = self.shared.budget
-
-        async def take(chat: Hashable, urgent: bool) -> tuple[float, bool]:
-            return await budget.take(self.runner.key(PLATFORM, str(chat)), urgent)
-
-        return SharedOutbox(retry_delay, take, limits, metrics)
+        key = self.runner.key  # the budget sees HMAC keys, never chat ids
+        return SharedOutbox(
+            retry_delay, self.shared.budget, lambda chat: key(PLATFORM, str(chat)), limits, metrics
+        )
 
     def _intake(self) -> Intake:
         args = (self.app, self.updates, self._now, self.runner.metrics)

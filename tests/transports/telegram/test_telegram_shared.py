@@ -90,27 +90,27 @@ async def test_behind_one_webhook_any_worker_answers_in_order(
     fake: FakeTelegram, make_bot: Callable[..., object]
 ) -> None:
     ports = [free_port(), free_port()]
-    async with round_robin(ports) as url:
-        async with make_bot(webhook=url, listen=("127.0.0.1", ports[0])) as one:  # type: ignore[attr-defined]
-            async with make_bot(webhook=url, listen=("127.0.0.1", ports[1])) as two:  # type: ignore[attr-defined]
-                for text in SCRIPT:  # the reference, one message at a time
-                    before = len(transcript(fake, 1))
-                    fake.text(1, text)
-                    await fake.until(lambda n=before: len(transcript(fake, 1)) > n, timeout=30)
-                    await asyncio.sleep(0.3)  # a turn may send more than one message
-                chats = range(200, 220)
-                for chat in chats:  # all at once: the proxy alternates between the workers
-                    for text in SCRIPT:
-                        fake.text(chat, text)
-                reference = transcript(fake, 1)
-                await fake.until(
-                    lambda: all(len(transcript(fake, c)) >= len(reference) for c in chats), 60
-                )
-                async with aiohttp.ClientSession() as http:
-                    forged = await http.post(f"http://127.0.0.1:{ports[0]}/telegram", json={})
-                    wrong = {SECRET_HEADER: "guessed"}
-                    guessed = await http.post(url, json={}, headers=wrong)
-                turns = [one.runner.metrics.counts["turns"], two.runner.metrics.counts["turns"]]
+    async with (
+        round_robin(ports) as url,
+        make_bot(webhook=url, listen=("127.0.0.1", ports[0])) as one,  # type: ignore[attr-defined]
+        make_bot(webhook=url, listen=("127.0.0.1", ports[1])) as two,  # type: ignore[attr-defined]
+    ):
+        for text in SCRIPT:  # the reference, one message at a time
+            before = len(transcript(fake, 1))
+            fake.text(1, text)
+            await fake.until(lambda n=before: len(transcript(fake, 1)) > n, timeout=30)
+            await asyncio.sleep(0.3)  # a turn may send more than one message
+        chats = range(200, 220)
+        for chat in chats:  # all at once: the proxy alternates between the workers
+            for text in SCRIPT:
+                fake.text(chat, text)
+        reference = transcript(fake, 1)
+        await fake.until(lambda: all(len(transcript(fake, c)) >= len(reference) for c in chats), 60)
+        async with aiohttp.ClientSession() as http:
+            forged = await http.post(f"http://127.0.0.1:{ports[0]}/telegram", json={})
+            wrong = {SECRET_HEADER: "guessed"}
+            guessed = await http.post(url, json={}, headers=wrong)
+        turns = [one.runner.metrics.counts["turns"], two.runner.metrics.counts["turns"]]
     assert all(transcript(fake, c) == reference for c in chats), "in order, once each"
     assert all(t > 0 for t in turns), f"both workers answered turns: {turns}"
     assert forged.status == 403 and guessed.status == 403, "only Telegram's secret_token"
