@@ -34,19 +34,25 @@ return 0
 # A sliding window over the sends of the last `window` ms (a log in a sorted set, as exact as
 # the one-process outbox): a granted send is scored `hold` ms ahead (in flight) until FINISHED
 # scores it when it finished. Ordinary sends leave `reserve` slots for acute-danger replies; a
-# chat key that lives `interval` ms keeps a chat to one send a second. Returns 0 when the send
-# may go, a positive wait (ms) for the bot's window, a negative one for the chat's interval.
+# chat key that lives `interval` ms keeps a chat to one send a second. An acute-danger reply
+# that finds the window full raises a flag (KEYS[3], 100 ms) that holds every ordinary send
+# back, whichever process it is in, so the next free slot is the danger reply's. Returns 0
+# when the send may go, a positive wait (ms) for the bot's window, a negative one for the
+# chat's interval.
 TAKE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local per, reserve, window = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local urgent = ARGV[5] == '1'
 local chat_wait = redis.call('PTTL', KEYS[2])
 if chat_wait > 0 then return -chat_wait end
+if not urgent and redis.call('EXISTS', KEYS[3]) == 1 then return 20 end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 local room = per
-if ARGV[5] ~= '1' then room = per - reserve end
+if not urgent then room = per - reserve end
 local used = redis.call('ZCARD', KEYS[1])
 if used >= room then
+  if urgent then redis.call('SET', KEYS[3], '1', 'PX', 100) end
   local frees = tonumber(redis.call('ZRANGE', KEYS[1], used - room, used - room, 'WITHSCORES')[2])
   if frees > now then return 20 end
   return math.max(1, frees + window - now)
@@ -111,7 +117,8 @@ class RedisBudget:
         self._me = secrets.token_hex(4)  # sends of different processes never collide
 
     def _keys(self, chat: str) -> list[str]:
-        return [self.names("budget", self.scope), self.names("budget", self.scope, chat)]
+        bot = self.names("budget", self.scope)
+        return [bot, self.names("budget", self.scope, chat), f"{bot}:urgent"]
 
     async def take(self, chat: str, urgent: bool) -> Grant:
         """A granted send, or how long to wait."""

@@ -51,6 +51,8 @@ async def test_the_budget_keeps_a_reserve_for_danger_and_one_send_a_second_per_c
     assert (await two.take("danger2", urgent=True)).wait == 0
     full = await one.take("danger3", urgent=True)
     assert 0 < full.wait <= 0.05, "the window is full of sends in flight: ask again soon"
+    held = await two.take("calm", urgent=False)
+    assert held.wait > 0 and not held.own, "a danger reply waiting holds every ordinary send"
     chat = await two.take("chat0", urgent=True)
     assert chat.own and 0 < chat.wait <= 1.01, "a chat waits its own second first"
     for n, grant in enumerate(grants[:3]):
