@@ -16,6 +16,7 @@ None without VREDE_REDIS_URL. Like the storage ports, they see HMAC keys only.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -64,6 +65,10 @@ class TurnQueue(Protocol):
 
     async def push(self, key: str, item: bytes, urgent: bool) -> None:
         """Append an update (sealed: only bot processes can read it) to a conversation."""
+        ...
+
+    async def push_many(self, items: Sequence[tuple[str, bytes, bool]]) -> None:
+        """`push` for each (key, item, urgent), in order, in one round trip."""
         ...
 
     async def claim(self, owner: str, urgent_only: bool = False) -> str | None:

@@ -40,9 +40,10 @@ class Turns:
         self._drains: set[asyncio.Task[None]] = set()
         self._loops: list[asyncio.Task[None]] = []
 
-    async def push(self, key: str, item: bytes, urgent: bool) -> None:
-        """Queue an update for its conversation (raises when Redis cannot be reached)."""
-        await self.queue.push(key, item, urgent)
+    async def push(self, items: list[tuple[str, bytes, bool]]) -> None:
+        """Queue updates (key, item, urgent) for their conversations, in order, in one round
+        trip (raises when Redis cannot be reached)."""
+        await self.queue.push_many(items)
 
     def start(self) -> None:
         """Begin claiming and draining."""

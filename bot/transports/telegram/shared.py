@@ -57,10 +57,13 @@ class SharedIntake(Intake):
         """Queue the updates not answered before; they are confirmed to Telegram once queued."""
         try:
             fresh = set(await self.inbox.fresh([tag(u.update_id) for u in batch]))
-            for update in batch:
-                if tag(update.update_id) in fresh:
-                    item = json.dumps(update.to_dict()).encode()
-                    await self.turns.push(self.key_of(update), item, self.urgent(update))
+            await self.turns.push(
+                [
+                    (self.key_of(u), json.dumps(u.to_dict()).encode(), self.urgent(u))
+                    for u in batch
+                    if tag(u.update_id) in fresh
+                ]
+            )
         except Exception as exc:  # Redis gone: answer now with 112 and "try again"
             self.metrics.inc("telegram_store_unreachable")
             log.error(
