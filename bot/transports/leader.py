@@ -11,13 +11,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from bot.metrics import Metrics
 from bot.store.coordination import Lease
 
 log = logging.getLogger(__name__)
-Step = Callable[[], Awaitable[None]]
+Step = Callable[[], Coroutine[Any, Any, None]]
 
 
 class Leader:
@@ -38,6 +39,7 @@ class Leader:
         self.owner = secrets.token_hex(8)
         self.leading = False
         self._task: asyncio.Task[None] | None = None
+        self._starting: asyncio.Task[None] | None = None
 
     def start(self) -> None:
         """Begin: lead at once if the lease is free, else stand by."""
@@ -57,12 +59,34 @@ class Leader:
                 self.leading = True
                 self.metrics.inc("leader_taken")
                 log.info("leading %s", self.name)
-                await self._lead()
+                # Starting (a login, say) may take longer than the lease: it runs beside the
+                # renewals rather than before them.
+                self._starting = asyncio.create_task(self._lead())
+        elif self._failed():  # could not start (a login refused, say): let another try
+            self.leading = False
+            await self._stop_leading()
+            await self.lease.release(self.name, self.owner)
         elif not await self.lease.renew(self.name, self.owner, self.ttl):
             self.leading = False
             self.metrics.inc("leader_lost")
             log.warning("lost the %s lease: standing by", self.name)
-            await self._step_down()
+            await self._stop_leading()
+
+    def _failed(self) -> bool:
+        task = self._starting
+        if task is None or not task.done() or task.cancelled() or task.exception() is None:
+            return False
+        self.metrics.inc("leader_start_failed")
+        log.error("leading %s failed: %s", self.name, type(task.exception()).__name__)
+        return True
+
+    async def _stop_leading(self) -> None:
+        if self._starting is not None and not self._starting.done():
+            self._starting.cancel()
+        if self._starting is not None:
+            await asyncio.gather(self._starting, return_exceptions=True)
+        self._starting = None
+        await self._step_down()
 
     async def stop(self) -> None:
         """Stop; a leader steps down and frees the lease at once for a standby."""
@@ -71,7 +95,7 @@ class Leader:
             await asyncio.gather(self._task, return_exceptions=True)
         if self.leading:
             self.leading = False
-            await self._step_down()
+            await self._stop_leading()
             try:
                 await self.lease.release(self.name, self.owner)
             except Exception as exc:

@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 Handle = Callable[[bytes], Awaitable[None]]
 RENEW_EVERY = 1.0  # seconds; the locks live 5 s, so a live worker never loses one
 WAIT = 0.5  # seconds a dispatcher blocks on the bell before it looks again anyway
-BUSY_WAIT = 0.05  # seconds between looks for acute-danger conversations while all are busy
+BUSY_WAIT = 0.02  # seconds between looks for acute-danger conversations while all are busy
 
 
 class Turns:
