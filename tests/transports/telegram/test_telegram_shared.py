@@ -132,3 +132,20 @@ async def test_with_redis_gone_a_resident_still_gets_112_and_try_again(
             redis_server.start()
         assert bot.runner.metrics.counts["telegram_apologized"] == 1
     assert "Probeer het zo nog eens" in reply and "112" in reply
+
+
+async def test_nothing_in_redis_names_a_resident(
+    fake: FakeTelegram, make_bot: Callable[..., object], redis_url: str
+) -> None:
+    chat, canaries = 5551234987, [b"Fatima", b"0612345678", b"5551234987"]
+    async with make_bot() as bot:  # type: ignore[attr-defined]
+        for text in ("/start", "mijn naam is Fatima, bel me op 0612345678", "1"):
+            before = len(transcript(fake, chat))
+            fake.text(chat, text)
+            await fake.until(lambda n=before: len(transcript(fake, chat)) > n, timeout=30)
+        redis = bot.trail.redis  # type: ignore[attr-defined]
+        dump = b""
+        for key in await redis.keys("*"):
+            dump += key + (await redis.dump(key) or b"")
+    assert dump, "the conversation is in Redis"
+    assert not [c for c in canaries if c in dump], "no text, number or chat id, in keys or values"
