@@ -86,7 +86,8 @@ class RedisServer:
             "--logfile", str(self.log),
             "--protected-mode", "yes",
         ]  # fmt: skip
-        self.proc = subprocess.Popen(args, cwd=self.base, stderr=subprocess.STDOUT)
+        with self.log.open("ab") as out:  # errors before it opens its log file land here too
+            self.proc = subprocess.Popen(args, cwd=self.base, stdout=out, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

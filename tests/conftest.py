@@ -14,7 +14,7 @@ from bot.runner import Runner
 from bot.store.keys import Keyer
 from bot.store.memory import MemoryStore
 from harness.clock import FrozenClock
-from harness.redis_server import RedisServer
+from harness.redis_server import RedisError, RedisServer
 
 ROOT = Path(__file__).resolve().parent.parent
 DIALOGUES = ROOT / "dialogues"
@@ -74,8 +74,11 @@ def make_runner(engine: Engine, catalogs: Catalogs, clock: FrozenClock) -> Calla
 def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
     """One real redis-server (Debian's) for the whole run, installed when missing; started only
     when a test asks for it."""
-    server = RedisServer(tmp_path_factory.mktemp("redis"))
-    server.start()
+    try:
+        server = RedisServer(tmp_path_factory.mktemp("redis"))
+        server.start()
+    except RedisError as exc:
+        pytest.fail(f"redis-server could not be installed or started:\n{exc}", pytrace=False)
     yield server
     server.stop()
 
