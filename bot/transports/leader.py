@@ -33,8 +33,14 @@ class Leader:
         metrics: Metrics,
         ttl: float = 3.0,
         retry: float = 0.5,
+        orphaned: float | None = None,
     ) -> None:
         self.lease, self.name, self.ttl, self.retry = lease, name, ttl, retry
+        # Lead anyway once the store has been unreachable this long (None: never). Right for
+        # polling Telegram, which refuses a second poller by itself; wrong for Matrix, where
+        # two processes would write one device's keys.
+        self.orphaned = orphaned
+        self._unreachable_since: float | None = None
         self._lead, self._step_down, self.metrics = lead, step_down, metrics
         self.owner = secrets.token_hex(8)
         self.leading = False
@@ -49,8 +55,10 @@ class Leader:
         while True:
             try:
                 await self._turn()
+                self._unreachable_since = None
             except Exception as exc:  # the store is unreachable: keep the current role
                 log.warning("the %s lease could not be checked: %s", self.name, type(exc).__name__)
+                self._orphaned()
             await asyncio.sleep(self.retry if not self.leading else self.ttl / 3)
 
     async def _turn(self) -> None:
@@ -71,6 +79,19 @@ class Leader:
             self.metrics.inc("leader_lost")
             log.warning("lost the %s lease: standing by", self.name)
             await self._stop_leading()
+
+    def _orphaned(self) -> None:
+        """A standby that cannot reach the store for `orphaned` seconds leads without a lease
+        (answering beats silence); once the store is back, the renewal fails and it stands by
+        again unless the lease is free."""
+        now = asyncio.get_running_loop().time()
+        since = self._unreachable_since = self._unreachable_since or now
+        if self.leading or self.orphaned is None or now - since < self.orphaned:
+            return
+        self.leading = True
+        self.metrics.inc("leader_without_store")
+        log.warning("the store is unreachable: leading %s without the lease", self.name)
+        self._starting = asyncio.create_task(self._lead())
 
     def _failed(self) -> bool:
         task = self._starting

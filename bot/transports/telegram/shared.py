@@ -98,7 +98,9 @@ class LeadingPoller:
     ) -> None:
         self.bot, self.intake, self.timeout = bot, intake, timeout
         self.poller: Poller | None = None
-        self.leader = Leader(lease, name, self._lead, self._step_down, metrics)
+        # With Redis gone for 10 s and nobody polling, poll anyway: residents then get the
+        # fallback line with 112 (Telegram refuses a second poller with 409 by itself).
+        self.leader = Leader(lease, name, self._lead, self._step_down, metrics, orphaned=10.0)
 
     async def _lead(self) -> None:
         self.poller = Poller(self.bot, self.intake, self.timeout)
