@@ -68,7 +68,9 @@ def build(settings: Settings, persistent: bool = True, example_people: bool = Fa
         note_secret(keyer, settings.data_dir, from_env=settings.secret is not None)
     else:  # the terminal chat: nothing on disk, a new secret each time
         keyer = Keyer(secrets.token_bytes(32))
-    stores = open_stores(settings.data_dir if persistent else None, ttl)
+    redis_url = settings.redis_url if persistent else None
+    data_dir = settings.data_dir if persistent else None
+    stores = open_stores(data_dir, ttl, redis_url, keyer.queue_sealer)
     metrics = Metrics()
     # A phone's language is matched against the languages offered now (a reload may add one).
     runner = Runner(

@@ -195,7 +195,9 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
         print(f"vrede report: {exc}", file=sys.stderr)
         return 2
     today = dt.datetime.now(dt.UTC).date()
-    text = service.report(settings.data_dir, first, last, args.region, args.format, today)
+    text = service.report(
+        settings.data_dir, first, last, args.region, args.format, today, settings.redis_url
+    )
     if args.out:
         with open(args.out, "w", encoding="utf-8") as out:
             out.write(text)
@@ -214,7 +216,9 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
             print(f"vrede status: no bot answers on {host}:{port} ({exc})", file=sys.stderr)
             return 1
     else:
-        sys.stdout.write(service.this_week(settings.data_dir, dt.datetime.now(dt.UTC).date()))
+        sys.stdout.write(
+            service.this_week(settings.data_dir, dt.datetime.now(dt.UTC).date(), settings.redis_url)
+        )
     return 0
 
 

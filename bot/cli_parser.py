@@ -26,6 +26,7 @@ ENVIRONMENT = (
     ("VREDE_LOG_LEVEL", "DEBUG, INFO (default), WARNING or ERROR"),
     ("VREDE_CACHE_DIR", "compiled content cache; 'off' for none (default: ~/.cache/vrede)"),
     ("XDG_CACHE_HOME", "base of the default cache folder"),
+    ("VREDE_REDIS_URL", "Valkey/Redis shared by several bot processes (default: SQLite)"),
     ("VREDE_METRICS_LISTEN", "HOST:PORT for the /metrics endpoint (default: off)"),
     ("VREDE_WATCH", "off: do not reload changed content files by themselves (default: on)"),
     ("VREDE_WEB_TITLE", "the web chat's neutral page title (default: Informatie)"),

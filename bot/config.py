@@ -46,6 +46,7 @@ class Settings:
     matrix_read_receipts: bool = True  # a read receipt on each message the bot answers
     matrix_typing: bool = True  # "typing..." while an answer is being prepared
     metrics_listen: str | None = None  # HOST:PORT of the Prometheus endpoint; None: off
+    redis_url: str | None = None  # Valkey/Redis shared by all bot processes; None: SQLite
     watch: bool = True  # reload content when its files change (SIGHUP reloads either way)
     # The web chat (vrede web): what the municipality sets; README "The web chat".
     web_title: str = "Informatie"  # the tab's title: neutral, chosen by the municipality
@@ -82,6 +83,7 @@ class Settings:
             matrix_read_receipts=_on(env.get("MATRIX_READ_RECEIPTS")),
             matrix_typing=_on(env.get("MATRIX_TYPING")),
             metrics_listen=env.get("VREDE_METRICS_LISTEN") or None,
+            redis_url=env.get("VREDE_REDIS_URL") or None,
             watch=_on(env.get("VREDE_WATCH")),
             web_title=env.get("VREDE_WEB_TITLE") or "Informatie",
             web_favicon=Path(env["VREDE_WEB_FAVICON"]) if env.get("VREDE_WEB_FAVICON") else None,

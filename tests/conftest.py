@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -14,6 +14,7 @@ from bot.runner import Runner
 from bot.store.keys import Keyer
 from bot.store.memory import MemoryStore
 from harness.clock import FrozenClock
+from harness.redis_server import RedisError, RedisServer
 
 ROOT = Path(__file__).resolve().parent.parent
 DIALOGUES = ROOT / "dialogues"
@@ -79,3 +80,25 @@ def make_runner(engine: Engine, catalogs: Catalogs, clock: FrozenClock) -> Calla
         )
 
     return make
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """One real redis-server (Debian's) for the whole run, installed when missing; started only
+    when a test asks for it."""
+    try:
+        server = RedisServer(tmp_path_factory.mktemp("redis"))
+        server.start()
+    except RedisError as exc:
+        pytest.fail(f"redis-server could not be installed or started:\n{exc}", pytrace=False)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server: RedisServer) -> str:
+    """The server's URL, emptied for this test."""
+    if not redis_server.answers():  # a test that killed it
+        redis_server.start()
+    redis_server.flush()
+    return redis_server.url

@@ -19,13 +19,14 @@ from bot.store.wiring import DATABASE, open_stores
 NOISE = ("#", "vrede_reply_seconds_bucket", "vrede_reply_seconds_created")
 
 
-def stored(data_dir: Path, first: str, last: str) -> list[FigureRow]:
-    """The stored totals of weeks `first`..`last` in the bot's database."""
-    if not (data_dir / DATABASE).exists():
+def stored(data_dir: Path, first: str, last: str, redis_url: str | None = None) -> list[FigureRow]:
+    """The stored totals of weeks `first`..`last` in the bot's database (in Redis when the
+    bot runs on several processes: VREDE_REDIS_URL)."""
+    if redis_url is None and not (data_dir / DATABASE).exists():
         raise FileNotFoundError(2, "No database with figures", str(data_dir / DATABASE))
 
     async def read() -> list[FigureRow]:
-        stores = open_stores(data_dir)
+        stores = open_stores(data_dir, redis_url=redis_url)
         try:
             return await stores.figures.read(first, last)
         finally:
@@ -35,10 +36,16 @@ def stored(data_dir: Path, first: str, last: str) -> list[FigureRow]:
 
 
 def report(
-    data_dir: Path, first: str, last: str, region: str | None, fmt: str, today: dt.date
+    data_dir: Path,
+    first: str,
+    last: str,
+    region: str | None,
+    fmt: str,
+    today: dt.date,
+    redis_url: str | None = None,
 ) -> str:
     """The protected report of weeks `first`..`last` as html, csv or json."""
-    rows = stored(data_dir, first, last)
+    rows = stored(data_dir, first, last, redis_url)
     return render(build(rows, first, last, region, today), fmt)
 
 
@@ -49,11 +56,11 @@ def live(listen: str, timeout: float = 5.0) -> str:
     return "".join(line + "\n" for line in text.splitlines() if not line.startswith(NOISE))
 
 
-def this_week(data_dir: Path, today: dt.date) -> str:
+def this_week(data_dir: Path, today: dt.date, redis_url: str | None = None) -> str:
     """This week's stored figures so far, all regions together, protected like the report."""
     week = week_of_date(today)
     totals: dict[str, int] = {}
-    for row in stored(data_dir, week, week):
+    for row in stored(data_dir, week, week, redis_url):
         totals[row.figure] = totals.get(row.figure, 0) + row.value
     lines = [f"week {week} so far (<10: fewer than 10; others rounded to 5)"]
     lines += [f"{name} {d.publish(value)}" for name, value in sorted(totals.items())]

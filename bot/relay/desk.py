@@ -25,13 +25,13 @@ from bot.metrics import Metrics
 from bot.relay.matching import on_duty
 from bot.store.base import Helper, Pairing, RelayStore, SessionStore
 from bot.store.keys import Keyer
+from bot.store.relay_base import INVITE_LIFE
 
 log = logging.getLogger(__name__)
 Deliver = Callable[[tuple[Reply, ...]], Awaitable[None]]
 Sender = Callable[[str], Deliver]  # chat id -> how to deliver to that chat now
 STATUS = ("helper.available", "helper.pause")
 INVITE = re.compile(r"VP-[A-Z2-7]{8}")  # one-time codes: "VP-" and 8 letters or digits
-INVITE_DAYS = 7
 
 
 class Host(Protocol):
@@ -78,7 +78,7 @@ class Desk:
             raise KeyError(person)
         code = new_code()
         ts = int(self.host.clock().timestamp())
-        await self.store.invite(self.keyer.key("invite", code), person, ts + INVITE_DAYS * 86400)
+        await self.store.invite(self.keyer.key("invite", code), person, ts + INVITE_LIFE)
         return code
 
     async def takes(

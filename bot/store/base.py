@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from bot.engine.session import Session
+from bot.store.coordination import Shared
 from bot.store.relay_base import Helper as Helper
 from bot.store.relay_base import Pairing as Pairing
 from bot.store.relay_base import RelayStore as RelayStore
@@ -223,6 +224,7 @@ class Stores:
     figures: Figures
     pending: PendingUpdates
     relay: RelayStore
+    shared: Shared | None = None  # only the distributed backend (coordination.py)
 
     async def close(self) -> None:
         await self.sessions.close()

@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 CHECK_FILE = "secret.check"  # a keyed check value, never the secret: shows that it changed
 SEAL_VERSION = b"\x01"  # sealed values: version, nonce, AES-GCM ciphertext and tag
 PEOPLE = b"vrede:seal:aes-gcm"  # the sealing key's purpose: trusted persons' chat ids
+QUEUE = b"vrede:queue:v1"  # and that of updates queued in Redis for any process to answer
 
 
 class Keyer:
@@ -31,6 +32,7 @@ class Keyer:
         self._secret, self._previous = secret, previous or None
         self.sealer = Sealer(secret, self._previous)  # for the inbox of unanswered updates
         self._people = Sealer(secret, self._previous, PEOPLE)  # trusted persons' chat ids
+        self.queue_sealer = Sealer(secret, self._previous, QUEUE)  # updates queued in Redis
 
     def key(self, platform: str, chat_id: str | int) -> str:
         """Hex HMAC-SHA256 of 'platform:chat_id', cut to 32 characters (128 bits)."""
@@ -61,6 +63,14 @@ class Keyer:
             return self._people.open(SEAL_VERSION.hex(), raw[1:]).decode()
         except (Unreadable, UnicodeDecodeError):
             return None
+
+    def derive(self, purpose: str) -> str:
+        """A value for one purpose that every bot process sharing the secret computes alike
+        (the webhook's secret_token, which Telegram sends to whichever process answers), and
+        that tells nothing about the secret."""
+        return hmac.new(
+            self._secret, f"vrede:derive:{purpose}".encode(), hashlib.sha256
+        ).hexdigest()
 
     def check_value(self) -> str:
         """A value that changes with the secret and tells nothing about it."""

@@ -8,6 +8,8 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Protocol
 
+INVITE_LIFE = 7 * 24 * 3600  # seconds a one-time invite code is valid (relay/desk.py)
+
 
 @dataclass(frozen=True)
 class Helper:

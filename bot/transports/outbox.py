@@ -70,6 +70,32 @@ class _Chat:
     scheduled: bool = False
 
 
+class Window:
+    """The global rolling window of one process: sends that finished in the last `window`
+    seconds, and those in flight (they count until they finish). Ordinary sends leave
+    `urgent_reserve` slots free, so that an acute-danger reply never waits for the window to
+    roll over in a rush of greetings. (Several processes: shared_outbox.py adds their budget.)"""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.sent: deque[float] = deque()  # when recent sends finished
+        self.in_flight = 0
+
+    def wait(self, now: float, urgent: bool) -> float | None:
+        """Seconds until the window has room; None: until a send finishes."""
+        while self.sent and self.sent[0] <= now - self.limits.window:
+            self.sent.popleft()
+        reserve = 0 if urgent else min(self.limits.urgent_reserve, self.limits.per_window - 1)
+        if len(self.sent) + self.in_flight < self.limits.per_window - reserve:
+            return 0.0
+        return self.sent[0] + self.limits.window - now if self.sent else None
+
+    def finished(self, at: float) -> None:
+        """A send in flight is done (or failed): it counts from `at`."""
+        self.in_flight -= 1
+        self.sent.append(at)
+
+
 class Outbox:
     """Sends in order per chat, within a global rolling window, urgent jobs first."""
 
@@ -89,8 +115,7 @@ class Outbox:
         self._ready: list[tuple[int, int, Hashable]] = []  # (0 urgent / 1 normal, seq, chat)
         self._waiting: list[tuple[float, int, Hashable]] = []  # (next_ok, seq, chat)
         self._starts = 0
-        self._sent: deque[float] = deque()  # when recent sends finished
-        self._in_flight = 0
+        self._window = Window(limits)
         self._seq = itertools.count()
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -164,20 +189,6 @@ class Outbox:
             head = self._chats[chat].jobs[0]
             heapq.heappush(self._ready, (0 if head.urgent else 1, seq, chat))
 
-    def _window_wait(self, now: float, urgent: bool) -> float | None:
-        """Seconds until the global rolling window has room; None: until a send finishes.
-
-        Ordinary sends leave `urgent_reserve` slots free, so that an acute-danger reply never
-        waits for the window to roll over in a rush of greetings.
-        """
-        while self._sent and self._sent[0] <= now - self.limits.window:
-            self._sent.popleft()
-        reserve = 0 if urgent else min(self.limits.urgent_reserve, self.limits.per_window - 1)
-        room = self.limits.per_window - reserve
-        if len(self._sent) + self._in_flight < room:
-            return 0.0
-        return self._sent[0] + self.limits.window - now if self._sent else None
-
     async def _run(self) -> None:
         while True:
             self._wake.clear()
@@ -186,11 +197,17 @@ class Outbox:
             if not self._ready:
                 await self._sleep(self._waiting[0][0] - now if self._waiting else None)
                 continue
-            wait = self._window_wait(now, urgent=self._ready[0][0] == 0)
+            wait = self._window.wait(now, urgent=self._ready[0][0] == 0)
             if wait is None or wait > 0:
                 await self._sleep(wait)
                 continue
-            self._start(heapq.heappop(self._ready)[2], now)
+            chat, urgent = self._ready[0][2], self._ready[0][0] == 0
+            if await self._admitted(chat, urgent) and self._ready and self._ready[0][2] == chat:
+                self._start(heapq.heappop(self._ready)[2], self.clock())
+
+    async def _admitted(self, chat: Hashable, urgent: bool) -> bool:
+        """A last gate before a send starts (shared_outbox.py: the budget of all processes)."""
+        return True
 
     async def _sleep(self, timeout: float | None) -> None:
         with contextlib.suppress(TimeoutError):
@@ -200,7 +217,7 @@ class Outbox:
         state = self._chats[chat]
         job = state.jobs.popleft()
         state.scheduled, state.busy = False, True
-        self._in_flight += 1
+        self._window.in_flight += 1
         task = asyncio.create_task(self._deliver(job, state))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -229,8 +246,7 @@ class Outbox:
                 job.future.set_result(result)
         finally:
             done = self.clock()
-            self._in_flight -= 1
-            self._sent.append(done)
+            self._window.finished(done)
             state.busy = False
             state.next_ok = max(state.next_ok, done + self.limits.chat_interval)
             self._finish(job.chat, state)

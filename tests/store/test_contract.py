@@ -1,4 +1,4 @@
-"""One contract for every SessionStore implementation: memory and SQLite behave the same."""
+"""One contract for every SessionStore implementation: memory, SQLite and Redis behave the same."""
 
 from __future__ import annotations
 
@@ -13,17 +13,23 @@ from bot.engine.session import Session
 from bot.store.base import SessionStore
 from bot.store.keys import Keyer, load_secret
 from bot.store.memory import MemoryStore
+from bot.store.redis_conn import connect
+from bot.store.redis_sessions import RedisStore
 from bot.store.sqlite import SqliteStore
 
 T = 60_000  # a whole minute: stored times are whole minutes
 S = Session("home", "tr", "v1", T, T, entry_code="K3F9")
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", "redis"])
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[SessionStore]:
-    s: SessionStore = (
-        MemoryStore(ttl=60) if request.param == "memory" else SqliteStore(tmp_path / "s.db", ttl=60)
-    )
+    s: SessionStore
+    if request.param == "redis":
+        s = RedisStore(connect(request.getfixturevalue("redis_url")), ttl=60)
+    elif request.param == "sqlite":
+        s = SqliteStore(tmp_path / "s.db", ttl=60)
+    else:
+        s = MemoryStore(ttl=60)
     yield s
     await s.close()
 

@@ -1,4 +1,4 @@
-"""The Figures port: weekly totals incremented in place, the same in memory and in SQLite."""
+"""The Figures port: weekly totals incremented in place, the same in memory, SQLite and Redis."""
 
 from __future__ import annotations
 
@@ -11,14 +11,21 @@ import pytest
 from bot.store.base import FigureRow, Figures
 from bot.store.figures_sqlite import SqliteFigures
 from bot.store.memory import MemoryFigures
+from bot.store.redis_conn import connect
+from bot.store.redis_sync import RedisFigures
 from bot.store.sqlite import SqliteStore
 from bot.store.wiring import DATABASE, open_stores
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", "redis"])
 async def figures(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Figures]:
     if request.param == "memory":
         yield MemoryFigures()
+        return
+    if request.param == "redis":
+        redis = connect(request.getfixturevalue("redis_url"))
+        yield RedisFigures(redis)
+        await redis.aclose()
         return
     store = SqliteStore(tmp_path / "s.db")
     yield SqliteFigures(store)

@@ -1,5 +1,5 @@
-"""One contract for the inbox of confirmed, unanswered updates (memory and SQLite), and the
-seal that keeps their text and chat id unreadable on disk."""
+"""One contract for the inbox of confirmed, unanswered updates (memory, SQLite and Redis), and
+the seal that keeps their text and chat id unreadable on disk."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from bot.store.base import Pending, PendingUpdates
 from bot.store.keys import Keyer
 from bot.store.memory import MemoryPending
 from bot.store.pending_sqlite import SqlitePending
+from bot.store.redis_conn import connect
+from bot.store.redis_pending import RedisPending
 from bot.store.sealing import Sealer, Unreadable
 from bot.store.sqlite import SqliteStore
 
@@ -22,10 +24,15 @@ def item(n: int, key: str = "k") -> Pending:
     return Pending(f"tg:{n}", n, key, b"sealed-%d" % n)
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", "redis"])
 async def pending(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[PendingUpdates]:
     if request.param == "memory":
         yield MemoryPending(ttl=600)
+        return
+    if request.param == "redis":
+        redis = connect(request.getfixturevalue("redis_url"))
+        yield RedisPending(redis, ttl=600)
+        await redis.aclose()
         return
     store = SqliteStore(tmp_path / "s.db")
     yield SqlitePending(store, ttl=600)

@@ -1,5 +1,5 @@
-"""One contract for the message trail, the update log and the sync state: memory and SQLite
-behave the same."""
+"""One contract for the message trail, the update log and the sync state: memory, SQLite and
+Redis behave the same."""
 
 from __future__ import annotations
 
@@ -10,35 +10,55 @@ import pytest
 
 from bot.store.base import MessageTrail, OwnRoom, SyncState, UpdateLog
 from bot.store.memory import MemorySyncState, MemoryTrail, MemoryUpdateLog
+from bot.store.redis_conn import connect
+from bot.store.redis_sync import RedisSyncState
+from bot.store.redis_trail import RedisTrail, RedisUpdateLog
 from bot.store.sqlite import SqliteStore
 from bot.store.sync_sqlite import SqliteSyncState
 from bot.store.trail_sqlite import SqliteTrail, SqliteUpdateLog
 
+PORTS = ["memory", "sqlite", "redis"]
 
-@pytest.fixture(params=["memory", "sqlite"])
+
+@pytest.fixture(params=PORTS)
 async def trail(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[MessageTrail]:
     if request.param == "memory":
         yield MemoryTrail(window=100)
+        return
+    if request.param == "redis":
+        redis = connect(request.getfixturevalue("redis_url"))
+        yield RedisTrail(redis, window=100)
+        await redis.aclose()
         return
     store = SqliteStore(tmp_path / "s.db")
     yield SqliteTrail(store, window=100)
     await store.close()
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=PORTS)
 async def updates(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[UpdateLog]:
     if request.param == "memory":
         yield MemoryUpdateLog(keep=100, limit=3)
+        return
+    if request.param == "redis":
+        redis = connect(request.getfixturevalue("redis_url"))
+        yield RedisUpdateLog(redis, keep=100, limit=3)
+        await redis.aclose()
         return
     store = SqliteStore(tmp_path / "s.db")
     yield SqliteUpdateLog(store, keep=100, limit=3, prune_every=1)
     await store.close()
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=PORTS)
 async def sync(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[SyncState]:
     if request.param == "memory":
         yield MemorySyncState()
+        return
+    if request.param == "redis":
+        redis = connect(request.getfixturevalue("redis_url"))
+        yield RedisSyncState(redis)
+        await redis.aclose()
         return
     store = SqliteStore(tmp_path / "s.db")
     yield SqliteSyncState(store)

@@ -1,5 +1,5 @@
-"""One contract for the RelayStore: memory and SQLite behave the same. A distributed backend
-(Valkey/Redis) is added by one more fixture parameter and must pass every test here."""
+"""One contract for the RelayStore: memory, SQLite and Valkey/Redis (a real redis-server)
+behave the same."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from bot.store.base import Helper, Pairing, RelayStore
+from bot.store.redis_conn import connect
+from bot.store.redis_relay import RedisRelay
 from bot.store.relay_memory import MemoryRelay
 from bot.store.relay_sqlite import SqliteRelay
 from bot.store.sqlite import SqliteStore
@@ -16,10 +18,15 @@ from bot.store.sqlite import SqliteStore
 NOW = 1_000_000
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", "redis"])
 async def relay(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[RelayStore]:
     if request.param == "memory":
         yield MemoryRelay()
+        return
+    if request.param == "redis":
+        redis = connect(request.getfixturevalue("redis_url"))
+        yield RedisRelay(redis)
+        await redis.aclose()
         return
     store = SqliteStore(tmp_path / "s.db")
     yield SqliteRelay(store)

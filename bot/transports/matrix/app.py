@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING
 import aiohttp
 from nio import AsyncClient
 
+from bot.store.coordination import Lease
 from bot.transports import logs
+from bot.transports.leader import Leader
 from bot.transports.matrix.bot import MatrixBot
 from bot.transports.matrix.connect import LoginFailed, MatrixConfig, log_in, new_client
 from bot.transports.retry import StartFailed, connect
@@ -92,6 +94,8 @@ def _transient(exc: BaseException) -> bool:
 
 async def serve(app: App, cfg: MatrixConfig) -> None:
     """Run until SIGINT or SIGTERM."""
+    if app.stores.shared is not None:
+        return await serve_shared(app, cfg, app.stores.shared.lease)
     running = await start(app, cfg)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -104,6 +108,39 @@ async def serve(app: App, cfg: MatrixConfig) -> None:
     finally:
         await running.stop()
         await app.stores.close()
+
+
+async def serve_shared(app: App, cfg: MatrixConfig, lease: Lease) -> None:
+    """With VREDE_REDIS_URL: sync only while this process holds the lease, so that exactly one
+    process owns the sync loop and the device keys; a standby takes over within seconds of the
+    leader's death, as the same device (its login and keys are in the state folder, which the
+    processes share), without a new login, and goes on from the shared sync token."""
+    held: list[Running] = []
+    stop, refused = asyncio.Event(), list[LoginFailed]()
+
+    async def lead() -> None:
+        try:
+            held.append(await start(app, cfg))
+        except LoginFailed as exc:
+            refused.append(exc)
+            stop.set()
+
+    async def step_down() -> None:
+        while held:
+            await held.pop().stop()
+
+    leader = Leader(lease, "matrix-sync", lead, step_down, app.runner.metrics)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+    leader.start()
+    log.info("Matrix transport running; it syncs while it holds the lease")
+    try:
+        await stop.wait()
+    finally:
+        await leader.stop()
+        await app.stores.close()
+    if refused:
+        raise refused[0]
 
 
 def run_main(app: App, args: argparse.Namespace) -> int:

@@ -7,7 +7,7 @@ Privacy: chat ids live only in memory while a turn is handled; what is stored is
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 
 from telegram import Bot, CallbackQuery, Chat, Update
 from telegram import Message as TgMessage
@@ -21,6 +21,7 @@ from bot.transports.background import Background
 from bot.transports.outbox import MaybeSent, Outbox
 from bot.transports.telegram.convert import REVEALING, TEXT_LIMIT, Part, render, to_input
 from bot.transports.telegram.fairness import Collapser
+from bot.transports.telegram.notices import Notices
 from bot.transports.telegram.screens import Ctx, Screens
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ class Adapter:
         self.metrics = runner.metrics
         self.later = Background(lambda exc: self.metrics.inc("telegram_background_failed"))
         self.collapse = Collapser(runner, bot, outbox, trail).collapse
+        self.notices = Notices(runner, bot, outbox)  # lines outside a turn: groups, store down
 
     # ----------------------------------------------------------------- updates in
     async def on_update(self, update: object) -> None:
@@ -55,7 +57,7 @@ class Adapter:
             return
         chat = update.effective_chat
         if chat.type != Chat.PRIVATE:
-            await self._leave(update, chat)
+            await self.notices.leave(update, chat)
         elif update.callback_query is not None:
             await self._callback(update.callback_query, chat.id)
         elif update.message is not None:
@@ -94,18 +96,6 @@ class Adapter:
         await self.runner.handle(
             PLATFORM, chat_id, inp, self._deliverer(Ctx(chat_id, key, edit)), lang
         )
-
-    async def _leave(self, update: Update, chat: Chat) -> None:
-        """Groups and channels: one neutral line, then leave. Nothing is stored."""
-        self.metrics.inc("telegram_left_group")
-        user = update.effective_user
-        notice = self.runner.notice(user.language_code if user else None, "private_only")
-        for part in render(notice):
-            await self._quietly(self.outbox.send(chat.id, self._plain(chat.id, part.text)))
-        await self._quietly(self.outbox.call(lambda: self.bot.leave_chat(chat.id)))
-
-    def _plain(self, chat_id: int, text: str) -> Callable[[], Awaitable[TgMessage]]:
-        return lambda: self.bot.send_message(chat_id, text, protect_content=True)
 
     # ----------------------------------------------------------------- replies out
     def sender(self, chat: str) -> Deliver:

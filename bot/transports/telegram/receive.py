@@ -86,10 +86,13 @@ class Poller:
 class Webhook:
     """Updates by webhook; Telegram gets its answer once the update is kept on disk."""
 
-    def __init__(self, bot: Bot, intake: Intake, url: str, host: str, port: int) -> None:
+    def __init__(
+        self, bot: Bot, intake: Intake, url: str, host: str, port: int, secret: str | None = None
+    ) -> None:
         self.bot, self.intake, self.url = bot, intake, url
         self.host, self.port = host, port
-        self._secret = secrets.token_urlsafe(32)
+        # Several processes behind one URL must all know the secret_token Telegram sends.
+        self._secret = secret or secrets.token_urlsafe(32)
         self._runner: web.AppRunner | None = None
 
     async def start(self) -> None:

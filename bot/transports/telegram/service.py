@@ -9,6 +9,7 @@ import logging
 import os
 import signal
 import warnings
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 
 from telegram import Update
@@ -22,9 +23,11 @@ from bot.transports import logs
 from bot.transports.inbox import Inbox
 from bot.transports.outbox import Limits, Outbox
 from bot.transports.retry import backoff, connect
+from bot.transports.shared_outbox import SharedOutbox
 from bot.transports.telegram.adapter import PLATFORM, Adapter
 from bot.transports.telegram.intake import HELD, Hooks, Intake
 from bot.transports.telegram.receive import Poller, Webhook
+from bot.transports.telegram.shared import LeadingPoller, SharedIntake
 
 # Opt in to PTB's coming behaviour (durations as timedelta) so that building a RetryAfter
 # does not emit a deprecation warning; _retry_after accepts both forms.
@@ -111,25 +114,10 @@ class TelegramBot:
         self.runner, self.options = runner, options
         self.trail, self.pending = stores.trail, stores.pending
         self.app = application(options.token, options.api_url, options.timeout)
-        self.outbox = Outbox(retry_delay, options.limits, runner.metrics, unclear=unclear)
+        self.shared = stores.shared  # None: one process; else several share Redis (shared.py)
+        self.outbox = self._outbox()
         self.adapter = Adapter(runner, self.app.bot, self.outbox, self.trail, options.vanish_after)
-        inbox = Inbox(
-            stores.updates,
-            self._now,
-            runner.metrics,
-            "telegram",
-            stores.pending,
-            (runner.sealer.seal, runner.sealer.open),
-        )
-        hooks = Hooks(
-            self.adapter.on_update,
-            self.adapter.collapse,
-            self._urgent,
-            lambda chat: runner.key(PLATFORM, chat),
-            lambda update: json.dumps(update.to_dict(), separators=(",", ":")).encode(),
-            lambda data: Update.de_json(json.loads(data), self.app.bot),
-        )
-        self.intake = Intake(hooks, inbox, runner.metrics, options.workers, options.held)
+        self.intake = self._intake(stores)
         self.receiver = self._receiver()
         self._maintenance: asyncio.Task[None] | None = None
 
@@ -140,10 +128,47 @@ class TelegramBot:
             return False
         return self.runner.is_urgent(typed, msg.from_user.language_code if msg.from_user else None)
 
-    def _receiver(self) -> Poller | Webhook:
+    def _outbox(self) -> Outbox:
+        limits, metrics = self.options.limits, self.runner.metrics
+        if self.shared is None:
+            return Outbox(retry_delay, limits, metrics, unclear=unclear)
+        budget, key = self.shared.budget, self._budget_key
+        return SharedOutbox(retry_delay, budget, key, limits, metrics, unclear=unclear)
+
+    def _budget_key(self, chat: Hashable) -> str:
+        """The budget sees HMAC keys, never chat ids."""
+        return self.runner.key(PLATFORM, str(chat))
+
+    def _intake(self, stores: Stores) -> Intake:
+        """Updates kept on this machine's disk until answered (one process), or queued in
+        Redis for whichever process holds their conversation (shared.py)."""
+        runner = self.runner
+        seal = (runner.sealer.seal, runner.sealer.open)
+        inbox = Inbox(stores.updates, self._now, runner.metrics, "telegram", stores.pending, seal)
+        hooks = Hooks(
+            self.adapter.on_update,
+            self.adapter.collapse,
+            self._urgent,
+            lambda chat: runner.key(PLATFORM, chat),
+            lambda update: json.dumps(update.to_dict(), separators=(",", ":")).encode(),
+            lambda data: Update.de_json(json.loads(data), self.app.bot),
+        )
         o = self.options
-        if o.webhook:
-            return Webhook(self.app.bot, self.intake, o.webhook, *o.listen)
+        if self.shared is None:
+            return Intake(hooks, inbox, runner.metrics, o.workers, o.held)
+        turns, apologize = self.shared.turns, self.adapter.notices.apologize
+        return SharedIntake(hooks, inbox, runner.metrics, turns, apologize, o.workers)
+
+    def _receiver(self) -> Poller | Webhook | LeadingPoller:
+        o = self.options
+        if o.webhook:  # every process behind the URL knows Telegram's secret_token
+            secret = self.runner.keyer.derive("telegram-webhook")
+            return Webhook(self.app.bot, self.intake, o.webhook, *o.listen, secret=secret)
+        if self.shared is not None:
+            lease, metrics = self.shared.lease, self.runner.metrics
+            return LeadingPoller(
+                self.app.bot, self.intake, lease, "telegram-poll", metrics, o.poll_timeout
+            )
         return Poller(self.app.bot, self.intake, o.poll_timeout)
 
     def _now(self) -> int:
@@ -160,6 +185,8 @@ class TelegramBot:
         await self.app.start()
         self._maintenance = asyncio.create_task(self._maintain())  # purges before reading back
         await asyncio.sleep(0)
+        if isinstance(self.intake, SharedIntake):
+            self.intake.turns.start()
         await self.receiver.start()
         self.runner.attach("telegram", self.adapter.sender)  # the relay writes to any chat
         log.info(
@@ -184,6 +211,8 @@ class TelegramBot:
             self._maintenance.cancel()
             await asyncio.gather(self._maintenance, return_exceptions=True)
         await self.receiver.stop(drain)
+        if isinstance(self.intake, SharedIntake):
+            await self.intake.turns.stop(drain)
         await self.adapter.close()
         await self.outbox.close()
         if self.app.running:

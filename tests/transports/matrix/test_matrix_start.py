@@ -33,7 +33,8 @@ def _app(tmp_path: Path, homeserver: str) -> Any:
         data_dir=tmp_path,
     )
     runner = SimpleNamespace(key=lambda *parts: "k" * 32)
-    return SimpleNamespace(settings=settings, runner=runner)
+    stores = SimpleNamespace(shared=None)  # one process: no coordination ports
+    return SimpleNamespace(settings=settings, runner=runner, stores=stores)
 
 
 def test_an_unreachable_homeserver_is_one_line_and_exit_2(
