@@ -188,7 +188,8 @@ class TelegramBot:
         if isinstance(self.intake, SharedIntake):
             self.intake.turns.start()
         await self.receiver.start()
-        self.runner.attach("telegram", self.adapter.sender)  # the relay writes to any chat
+        if self.shared is None:  # the relay writes to any chat, from the process that knows it
+            self.runner.attach("telegram", self.adapter.sender)
         log.info(
             "telegram: receiving updates by %s", "webhook" if self.options.webhook else "polling"
         )

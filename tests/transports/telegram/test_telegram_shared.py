@@ -149,3 +149,51 @@ async def test_nothing_in_redis_names_a_resident(
             dump += key + (await redis.dump(key) or b"")
     assert dump, "the conversation is in Redis"
     assert not [c for c in canaries if c in dump], "no text, number or chat id, in keys or values"
+
+
+async def test_on_redis_trusted_persons_enrol_and_asking_for_a_person_gets_help_at_once(
+    fake: FakeTelegram, redis_url: str, relay_engine: Engine, catalogs: Catalogs
+) -> None:
+    """The relay's store is shared (an invite made by `vrede people invite` anywhere works in
+    any process; the chat id is sealed), but a live relay is not started while several
+    processes answer: the resident's chat is known to one process only, so a resident who
+    asks for a person gets Veilig Thuis and 112 at once, as when nobody is free."""
+    resident, helper = 7_310_552_901, 6_204_883_117
+    keyer = Keyer(SECRET)
+    stores = redis_stores(redis_url, sealer=keyer.queue_sealer)
+    runner = Runner(
+        relay_engine, stores.sessions, keyer, catalogs.negotiate, FrozenClock(), relay=stores.relay
+    )
+    bot = TelegramBot(runner, stores, Options(fake.token, fake.url, limits=FAST, poll_timeout=1))
+    await bot.start()
+    try:
+        assert runner.relay is not None
+        code = await runner.relay.invite("samira")
+        fake.text(helper, f"/start {code}")
+        await fake.until(lambda: "gekoppeld" in "".join(transcript(fake, helper)), timeout=30)
+        fake.press(helper, fake.screen(helper).id, "helper.available")
+        for _ in range(200):  # the press is handled by whichever process claims it
+            if any(h.available for h in await stores.relay.helpers()):
+                break
+            await asyncio.sleep(0.05)
+        for text in ("/start", "hulp"):
+            before = len(transcript(fake, resident))
+            fake.text(resident, text)
+            await fake.until(lambda n=before: len(transcript(fake, resident)) > n, timeout=30)
+        fake.press(resident, fake.screen(resident).id, "talk")
+        nobody = "Er is nu niemand vrij"
+        await fake.until(lambda: nobody in transcript(fake, resident)[-1], timeout=30)
+        assert "0800-2000" in transcript(fake, resident)[-1]
+        assert transcript(fake, resident)[-1].endswith("Bel 112.")
+        assert not any("Iemand wil" in t for t in transcript(fake, helper)), "no offer made"
+        helpers = await stores.relay.helpers()
+        assert [(h.person, h.available) for h in helpers] == [("samira", True)]
+        redis = stores.relay.redis  # type: ignore[attr-defined]
+        dump = b""
+        for key in await redis.keys("*"):
+            dump += key + (await redis.dump(key) or b"")
+    finally:
+        await bot.stop(drain=2)
+        await stores.close()
+    assert str(helper).encode() not in dump, "the trusted person's chat id is sealed"
+    assert str(resident).encode() not in dump and code.encode() not in dump
