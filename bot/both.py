@@ -13,8 +13,9 @@ import sys
 from telegram.error import InvalidToken
 
 from bot.app import App
+from bot.store.coordination import Lease
 from bot.transports import logs
-from bot.transports.matrix.app import config_for, start
+from bot.transports.matrix.app import config_for, leading, start
 from bot.transports.matrix.connect import LoginFailed
 from bot.transports.retry import StartFailed
 from bot.transports.telegram import REFUSED
@@ -47,6 +48,9 @@ async def _serve(app: App) -> None:
             loop.add_signal_handler(sig, stop.set)
     await telegram.start()
     try:
+        if app.stores.shared is not None:  # several processes: Matrix only with the lease
+            await _matrix_leading(app, app.stores.shared.lease, stop)
+            return
         matrix = await start(app, config_for(app))
         log.info("running on Telegram and Matrix")
         try:
@@ -59,3 +63,22 @@ async def _serve(app: App) -> None:
     finally:
         await telegram.stop()
         await app.stores.close()
+
+
+async def _matrix_leading(app: App, lease: Lease, stop: asyncio.Event) -> None:
+    """Sync Matrix while this process holds its lease (matrix/app.py `leading`) until `stop`."""
+    refused: list[LoginFailed] = []
+
+    def give_up(exc: LoginFailed) -> None:
+        refused.append(exc)
+        stop.set()
+
+    leader = leading(app, config_for(app), lease, give_up)
+    leader.start()
+    log.info("running on Telegram and Matrix; Matrix syncs while this process holds the lease")
+    try:
+        await stop.wait()
+    finally:
+        await leader.stop()
+    if refused:
+        raise refused[0]

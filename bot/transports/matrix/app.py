@@ -8,6 +8,7 @@ import contextlib
 import logging
 import signal
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -111,25 +112,14 @@ async def serve(app: App, cfg: MatrixConfig) -> None:
 
 
 async def serve_shared(app: App, cfg: MatrixConfig, lease: Lease) -> None:
-    """With VREDE_REDIS_URL: sync only while this process holds the lease, so that exactly one
-    process owns the sync loop and the device keys; a standby takes over within seconds of the
-    leader's death, as the same device (its login and keys are in the state folder, which the
-    processes share), without a new login, and goes on from the shared sync token."""
-    held: list[Running] = []
+    """With VREDE_REDIS_URL: sync only while this process holds the lease (`leading`)."""
     stop, refused = asyncio.Event(), list[LoginFailed]()
 
-    async def lead() -> None:
-        try:
-            held.append(await start(app, cfg))
-        except LoginFailed as exc:
-            refused.append(exc)
-            stop.set()
+    def give_up(exc: LoginFailed) -> None:
+        refused.append(exc)
+        stop.set()
 
-    async def step_down() -> None:
-        while held:
-            await held.pop().stop()
-
-    leader = Leader(lease, "matrix-sync", lead, step_down, app.runner.metrics)
+    leader = leading(app, cfg, lease, give_up)
     for sig in (signal.SIGINT, signal.SIGTERM):
         asyncio.get_running_loop().add_signal_handler(sig, stop.set)
     leader.start()
@@ -141,6 +131,29 @@ async def serve_shared(app: App, cfg: MatrixConfig, lease: Lease) -> None:
         await app.stores.close()
     if refused:
         raise refused[0]
+
+
+def leading(
+    app: App, cfg: MatrixConfig, lease: Lease, refused: Callable[[LoginFailed], object]
+) -> Leader:
+    """A Leader that syncs Matrix while this process holds the lease, so that exactly one
+    process owns the sync loop and the device keys; a standby takes over within seconds of the
+    leader's death, as the same device (its login and keys are in the state folder, which the
+    processes share), without a new login, and goes on from the shared sync token. Refused
+    credentials are handed to `refused` (the caller stops)."""
+    held: list[Running] = []
+
+    async def lead() -> None:
+        try:
+            held.append(await start(app, cfg))
+        except LoginFailed as exc:
+            refused(exc)
+
+    async def step_down() -> None:
+        while held:
+            await held.pop().stop()
+
+    return Leader(lease, "matrix-sync", lead, step_down, app.runner.metrics)
 
 
 def run_main(app: App, args: argparse.Namespace) -> int:
