@@ -1,9 +1,10 @@
 """The storage ports: what the runner and the transports may keep, and nothing else.
 
 Every key is an HMAC (store/keys.py); no port takes message text, a name, a phone number or a
-raw platform id. Each port has a memory and a SQLite implementation (memory.py, sqlite.py,
-trail_sqlite.py, sync_sqlite.py) that pass one contract test suite (tests/store/); only
-wiring.py picks between them, so a transport never imports an implementation.
+raw platform id. Each port has a memory, a SQLite and a Valkey/Redis implementation (memory.py,
+sqlite.py, *_sqlite.py, redis_*.py) that pass one contract test suite (tests/store/); only
+wiring.py picks between them, so a transport never imports an implementation. Several processes
+sharing Redis also share the coordination ports (coordination.py: `Stores.shared`).
 
 - SessionStore: where each conversation stands, expiring after inactivity;
 - MessageTrail: message ids of a conversation, until they can no longer be deleted;

@@ -1,5 +1,6 @@
-"""Conversation keys: an HMAC of platform and chat id, so raw ids are never stored; and the
-sealing of the one id that must be kept (a trusted person's chat, to write to them)."""
+"""Conversation keys: an HMAC of platform and chat id, so raw ids are never stored; the
+sealing of the one id that must be kept (a trusted person's chat, to write to them); and the
+sealers of updates kept until answered (on disk, or queued in Redis), a key per purpose."""
 
 from __future__ import annotations
 
