@@ -29,10 +29,12 @@ from bot.content.loader import load  # noqa: E402
 from bot.engine.safety import Detector  # noqa: E402
 
 # `--dev` measures the development lines instead (tests/dev/danger: tuned on, so only a guide);
-# `--round5` the round-5 development lines (tests/dev/danger/round5, written before tuning).
-EVAL = ROOT / "tests" / ("dev" if {"--dev", "--round5"} & set(sys.argv) else "eval") / "danger"
-if "--round5" in sys.argv:
-    EVAL = EVAL / "round5"
+# `--round5`, `--round6` a later round of development lines (tests/dev/danger/roundN, each
+# written without seeing the lexicons, and measured before anything was tuned on it).
+ROUND = next((a[2:] for a in sys.argv if a.startswith("--round")), None)
+EVAL = ROOT / "tests" / ("dev" if ROUND or "--dev" in sys.argv else "eval") / "danger"
+if ROUND:
+    EVAL = EVAL / ROUND
 
 
 def eval_sets() -> dict[str, dict[str, list]]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -24,6 +24,7 @@ GRAM = 4  # length of the letter sequences compared
 COMMON = 0.015  # sequences in more than this share of the lines are skipped when searching
 MAX_GRAMS = 400  # a message is compared on at most this many sequences (about 100 words)
 SHORTLIST = 12  # examples found through rare sequences, then compared on all of them
+DECISIVE = 0.7  # an example this alike decides alone; less alike ones vote (see `vote`)
 
 
 class Example(NamedTuple):
@@ -97,6 +98,11 @@ class Likeness:
         `skip` leaves out example lines with that text: `vrede check` asks whether a line
         would be recognised if it were not an example itself.
         """
+        found = self.neighbours(text, skip)
+        return found[0] if found else None
+
+    def neighbours(self, text: str, skip: str | None = None) -> list[Nearest]:
+        """The examples most like a text (at most SHORTLIST), most alike first."""
         counts = grams(text)
         if len(counts) > MAX_GRAMS:
             counts = Counter(dict(counts.most_common(MAX_GRAMS)))
@@ -111,10 +117,33 @@ class Likeness:
         scores = {k: _dot(query, self._example_vector(k)) for k in shortlist}
         if skip is not None:
             scores = {k: v for k, v in scores.items() if self.examples[k].text != skip}
-        if not scores:
-            return None
-        best = max(scores, key=lambda k: (scores[k], -k))
-        return Nearest(self.examples[best], scores[best])
+        ranked = sorted(scores, key=lambda k: (-scores[k], k))
+        return [Nearest(self.examples[k], scores[k]) for k in ranked]
+
+
+def vote(neighbours: Sequence[Nearest], decisive: float = DECISIVE) -> Nearest | None:
+    """What the nearest examples say together: each votes for its kind (a harmless look-alike
+    for None) with the square of its likeness; the best example of the winning kind is
+    returned. One example that happens to share many letters with a message no longer
+    decides alone: a message like several lines of one kind is taken as that kind, and one
+    like several harmless look-alikes is not taken for danger. An example nearly the same as
+    the message (`decisive`) still decides alone: a look-alike a maintainer added for one
+    line keeps that line quiet, and one that should only make the bot ask (a possible
+    example) keeps it asking when it is the most alike."""
+    if neighbours and neighbours[0].score >= decisive:
+        return neighbours[0]
+    votes: dict[str | None, float] = defaultdict(float)
+    best: dict[str | None, Nearest] = {}
+    for near in neighbours:
+        votes[near.example.kind] += near.score * near.score
+        best.setdefault(near.example.kind, near)
+    if not votes:
+        return None
+    chosen = best[max(votes, key=lambda kind: (votes[kind], kind is not None))]
+    first = neighbours[0]
+    if not first.example.certain and first.score > chosen.score:
+        return first  # the most alike line is one that should only make the bot ask
+    return chosen
 
 
 def _dot(a: dict[str, float], b: dict[str, float]) -> float:

@@ -110,9 +110,10 @@ class Matcher:
     # ----------------------------------------------------------------- messages
     def find(self, words: Sequence[str]) -> list[Match]:
         """Every rule that matches the words of one normalised message."""
-        at, candidates = self._candidates(words)
+        at, marks = self._marks(words)
+        needs = self._needs
         found = []
-        for index in sorted(candidates):
+        for index in sorted(k for k in marks if k >= 0 and marks.issuperset(needs[k])):
             span = self._span(index, words, at)
             if span is not None:
                 found.append(Match(self.rules[index], *span))
@@ -122,15 +123,19 @@ class Matcher:
         """The matching rule with the lowest `keys[rule index]` (then index): the same
         answer as the minimum of `find`, but rules are tried in that order and the first
         match ends it (a long message full of danger words stays fast)."""
-        at, candidates = self._candidates(words)
-        if not candidates:
+        at, marks = self._marks(words)
+        needs = self._needs
+        # Rules are tried in order of their keys, each once the groups it needs are known to
+        # be present. Most often the first one tried matches: try it, then heap the rest.
+        rules = [k for k in marks if k >= 0]
+        if not rules:
             return None
-        # Most often the first rule tried matches: try it, then order the rest in a heap.
-        index = min(candidates, key=keys.__getitem__)
-        span = self._span(index, words, at)
-        if span is not None:
-            return Match(self.rules[index], *span)
-        heap = [(keys[k], k) for k in candidates if k != index]
+        index = min(rules, key=keys.__getitem__)
+        if marks.issuperset(needs[index]):
+            span = self._span(index, words, at)
+            if span is not None:
+                return Match(self.rules[index], *span)
+        heap = [(keys[k], k) for k in rules if k != index and marks.issuperset(needs[k])]
         heapify(heap)
         while heap:
             index = heappop(heap)[1]
@@ -139,19 +144,16 @@ class Matcher:
                 return Match(self.rules[index], *span)
         return None
 
-    def _candidates(self, words: Sequence[str]) -> tuple[dict[int, list[int]], list[int]]:
-        """Where each atom occurs, and the rules whose trigger term has its first word here
-        and whose other terms have at least one of theirs."""
+    def _marks(self, words: Sequence[str]) -> tuple[dict[int, list[int]], set[int]]:
+        """Where each atom occurs; the rules whose trigger term has its first word here (>= 0)
+        and the groups present (< 0). A rule is a candidate when all groups it needs are."""
         at: dict[int, list[int]] = defaultdict(list)
         memo, atoms = self.words.memo, self.words.atoms
         for pos, word in enumerate(words):
             found = memo.get(word)
             for atom in atoms(word) if found is None else found:
                 at[atom].append(pos)
-        # rules triggered (>= 0) and groups present (< 0)
-        marks = set(chain.from_iterable(map(self._plan.__getitem__, at)))
-        needs = self._needs
-        return at, [k for k in marks if k >= 0 and marks.issuperset(needs[k])]
+        return at, set(chain.from_iterable(map(self._plan.__getitem__, at)))
 
     def _span(
         self, index: int, words: Sequence[str], at: Mapping[int, list[int]]

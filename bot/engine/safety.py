@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from bot.engine.likeness import Example, Likeness, Nearest
+from bot.engine.likeness import Example, Likeness, Nearest, vote
 from bot.engine.matcher import Match, Matcher
 from bot.engine.terms import Atom, Rule, TermError, parse_rule
 from bot.engine.text import clause_words, normalise
@@ -35,7 +35,7 @@ KINDS: tuple[str, ...] = (
 )
 MAX_CHARS = 20_000  # a longer message is read in its first and last parts (see `detect`)
 # How alike (0-1) a message must be to an example line: to open its kind's screen, or to ask.
-SURE = 0.35
+SURE = 0.3
 MAYBE = 0.25
 MIN_WORDS = 3  # shorter texts ("Veilig Thuis", "mijn kinderen") are judged by rules alone,
 SHORT_SURE = 0.7  # unless they are very alike to an example line (a typo in a short line)
@@ -200,11 +200,12 @@ class Detector:
         return None
 
     def nearest(self, text: str, skip: str | None = None) -> Nearest | None:
-        """The example line most like a text (a long text: its start and its end)."""
+        """The example line that speaks for the examples most like a text (their vote: see
+        `likeness.vote`); a long text is compared on its start and its end."""
         head, tail = LIKENESS_CHARS
         if len(text) > head + tail:
             text = text[:head] + " " + text[-tail:]
-        return self.likeness.nearest(text, skip)
+        return vote(self.likeness.neighbours(text, skip))
 
 
 def _words(text: str) -> list[str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from typing import Any
 
 
@@ -27,16 +27,16 @@ class Session:
     relay: str | None = None  # the live relay (bot/relay/) this resident is in or waits for
 
     def to_json(self) -> str:
-        """Serialise to compact JSON."""
-        return json.dumps(asdict(self), separators=(",", ":"), sort_keys=True)
+        """Serialise to compact JSON (every field is a plain value: no deep copy needed)."""
+        data = {name: getattr(self, name) for name in _FIELDS}
+        return json.dumps(data, separators=(",", ":"), sort_keys=True)
 
     @classmethod
     def from_json(cls, raw: str) -> Session | None:
         """Parse JSON written by any version; unknown fields are dropped, bad data gives None."""
         try:
             data: Any = json.loads(raw)
-            known = {f.name for f in fields(cls)}
-            return cls(**{k: v for k, v in data.items() if k in known})
+            return cls(**{k: v for k, v in data.items() if k in _KNOWN})
         except (ValueError, TypeError, AttributeError):
             return None
 
@@ -69,3 +69,7 @@ class Session:
             self.misses,
             self.relay,
         )
+
+
+_FIELDS = tuple(sorted(f.name for f in fields(Session)))
+_KNOWN = frozenset(_FIELDS)
