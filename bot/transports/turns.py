@@ -39,6 +39,10 @@ class Turns:
         self._freed = asyncio.Event()
         self._drains: set[asyncio.Task[None]] = set()
         self._loops: list[asyncio.Task[None]] = []
+        # A flag as well as cancel(): in Python 3.11 asyncio.wait_for, and code that uses it
+        # (redis-py's blocking calls, say), can swallow a cancellation that arrives just as
+        # the wait completes, and a `while True` loop would then never end.
+        self._stopping = False
 
     async def push(self, items: list[tuple[str, bytes, bool]]) -> None:
         """Queue updates (key, item, urgent) for their conversations, in order, in one round
@@ -56,7 +60,7 @@ class Turns:
         """Claim while a worker is free; when none is, claim only acute-danger conversations
         (they never wait for a turn, as in one process: telegram/intake.py)."""
         failures = 0
-        while True:
+        while not self._stopping:
             free = not self._slots.locked()
             try:
                 key = await self.queue.claim(self.owner, urgent_only=not free)
@@ -82,7 +86,8 @@ class Turns:
         if not free:
             self._freed.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._freed.wait(), BUSY_WAIT)
+                async with asyncio.timeout(BUSY_WAIT):
+                    await self._freed.wait()
             return
         try:
             await self.queue.wait(WAIT)
@@ -117,7 +122,7 @@ class Turns:
                 log.warning("releasing a conversation failed: %s", type(exc).__name__)
 
     async def _renew(self) -> None:
-        while True:
+        while not self._stopping:
             await asyncio.sleep(RENEW_EVERY)
             try:
                 await self.queue.renew(sorted(self._held), self.owner)
@@ -131,6 +136,7 @@ class Turns:
     async def stop(self, drain: float = 10.0) -> None:
         """Claim nothing more; let drains finish for up to `drain` seconds, cancel the rest
         (their updates stay queued for another worker)."""
+        self._stopping = True
         for task in self._loops:
             task.cancel()
         await asyncio.gather(*self._loops, return_exceptions=True)
