@@ -16,6 +16,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
+from dataclasses import replace
 
 from bot.content.live import Content
 from bot.engine import inputs as i
@@ -136,6 +137,7 @@ class Runner(Answers):
         *,
         numbered: bool = False,
         guess: str | None = None,
+        update: str | int | None = None,
     ) -> Turn:
         """Run one input through the engine and deliver the replies, under the lock.
 
@@ -143,7 +145,9 @@ class Runner(Answers):
         conversation. `numbered`: the transport shows choices as numbers, so a typed number
         picks one of the choices it showed last. `guess`: the language a text seems to be in,
         for a new conversation, and for one that has only been greeted so far (a greeting in
-        a guessed language is corrected by the first real answer).
+        a guessed language is corrected by the first real answer). `update`: the platform's
+        id of this input, where it may deliver it again (at least once): an input whose turn
+        was saved already gets no second turn.
         """
         began = time.perf_counter()
         key, *old = self.keys(platform, chat_id)
@@ -158,8 +162,9 @@ class Runner(Answers):
                 await move(self.store, old[0], key, self.timestamp())
             engine = self.engine  # one version for the whole turn, also after a reload
             where = (platform, str(chat_id))
+            token = None if update is None else self.key(f"{platform}-update", update)
             turn, loaded, whole = await self._handle(
-                engine, key, where, inp, deliver, client_lang, numbered, guess
+                engine, key, where, inp, deliver, client_lang, numbered, guess, token
             )
         self.metrics.observe_reply(time.perf_counter() - began)
         if whole:  # a turn cut short by a broken store counts for no figure
@@ -181,6 +186,7 @@ class Runner(Answers):
         client_lang: str | None,
         numbered: bool,
         guess: str | None,
+        token: str | None,
     ) -> tuple[Turn, Session | None, bool]:
         """The turn, the session as it was stored before it (for the figures), and whether
         the turn was whole (False: the store failed and only the 112 line was sent)."""
@@ -195,6 +201,9 @@ class Runner(Answers):
             turn = Turn(None, (engine.fallback(lang),))
             await deliver_safely(self.metrics, engine, deliver, turn, lang)
             return turn, None, False  # nothing saved: what is stored stays as it was
+        if token is not None and loaded is not None and loaded.handled == token:
+            self.metrics.inc("updates_answered_before")  # saved, then a crash: not again
+            return Turn(loaded, ()), loaded, False
         session, inp = opening(engine, self.negotiate, session, inp, (client_lang, guess), now)
         if numbered and isinstance(inp, i.Text) and session is not None:
             node, shown = self._shown.get(key) or on_screen(engine, session, now)
@@ -215,7 +224,7 @@ class Runner(Answers):
             if turn.session is None:
                 await self.store.delete(key)
             else:
-                await self.store.save(key, turn.session, ts)
+                await self.store.save(key, replace(turn.session, handled=token), ts)
         except Exception as exc:  # answered already: a lost step is better than a repeat
             store_failed(self.metrics, "save", exc)
         return turn, loaded, True

@@ -222,3 +222,24 @@ async def test_figures_and_the_metrics_endpoint_hold_no_text_and_no_ids(
 def _fetch(port: int) -> str:
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as resp:
         return str(resp.read().decode())
+
+
+async def test_an_update_whose_turn_was_saved_gets_no_second_turn(
+    make_runner: Callable[..., Runner],
+) -> None:
+    """At least once: a platform may deliver an update again, or another process may take it
+    up after a crash between saving its turn and writing it down as answered. Handled again
+    on the saved session, a typed '1' would pick the first option of the next screen."""
+    runner = make_runner()
+    rec = Recorder()
+    await runner.handle("t", 1, i.Start(), rec.for_chat("a"), update=10)
+    await runner.handle("t", 1, i.Text("1"), rec.for_chat("a"), update=11)
+    after_one = list(rec.log)
+    again = await runner.handle("t", 1, i.Text("1"), rec.for_chat("a"), update=11)
+    assert again.replies == () and rec.log == after_one, "no reply, no step"
+    assert runner.metrics.counts["updates_answered_before"] == 1
+    await runner.handle("t", 1, i.Text("1"), rec.for_chat("a"), update=12)
+    assert len(rec.log) > len(after_one), "the next update is a turn of its own"
+    session = await runner.store.load(runner.key("t", 1), runner.timestamp())
+    assert session is not None, "the conversation goes on"
+    assert session.handled == runner.key("t-update", 12), "an HMAC, not the platform's number"

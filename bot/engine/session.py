@@ -25,6 +25,9 @@ class Session:
     region: str | None = None
     misses: int = 0  # "not understood" answers in a row: the second one offers help
     relay: str | None = None  # the live relay (bot/relay/) this resident is in or waits for
+    # The platform update this state answers (an HMAC, set by the runner): an update delivered
+    # again after a crash between saving and recording it as answered is not answered twice.
+    handled: str | None = None
 
     def to_json(self) -> str:
         """Serialise to compact JSON (every field is a plain value: no deep copy needed)."""

@@ -59,14 +59,16 @@ class Adapter:
         if chat.type != Chat.PRIVATE:
             await self.notices.leave(update, chat)
         elif update.callback_query is not None:
-            await self._callback(update.callback_query, chat.id)
+            await self._callback(update.callback_query, chat.id, update.update_id)
         elif update.message is not None:
-            await self._message(update.message, chat.id)
+            await self._message(update.message, chat.id, update.update_id)
         elif update.edited_message is not None:
-            await self._message(update.edited_message, chat.id, edited=True)
+            await self._message(update.edited_message, chat.id, update.update_id, edited=True)
         # reactions and the like are left alone on purpose
 
-    async def _message(self, message: TgMessage, chat_id: int, edited: bool = False) -> None:
+    async def _message(
+        self, message: TgMessage, chat_id: int, update_id: int, edited: bool = False
+    ) -> None:
         inp = to_input(message)
         if inp is None:
             return
@@ -81,9 +83,10 @@ class Adapter:
             await self._delete_now(chat_id, key, message.message_id)
         self.metrics.inc(f"telegram_in_{type(inp).__name__.lower()}")
         lang = message.from_user.language_code if message.from_user else None
-        await self.runner.handle(PLATFORM, chat_id, inp, self._deliverer(Ctx(chat_id, key)), lang)
+        deliver = self._deliverer(Ctx(chat_id, key))
+        await self.runner.handle(PLATFORM, chat_id, inp, deliver, lang, update=update_id)
 
-    async def _callback(self, query: CallbackQuery, chat_id: int) -> None:
+    async def _callback(self, query: CallbackQuery, chat_id: int, update_id: int) -> None:
         await self._quietly(self.outbox.call(lambda: query.answer()))
         if not query.data:
             return
@@ -93,9 +96,8 @@ class Adapter:
         edit = shown if self.screens.is_latest(key, shown) else None
         self.metrics.inc("telegram_in_choice")
         lang = query.from_user.language_code if query.from_user else None
-        await self.runner.handle(
-            PLATFORM, chat_id, inp, self._deliverer(Ctx(chat_id, key, edit)), lang
-        )
+        deliver = self._deliverer(Ctx(chat_id, key, edit))
+        await self.runner.handle(PLATFORM, chat_id, inp, deliver, lang, update=update_id)
 
     # ----------------------------------------------------------------- replies out
     def sender(self, chat: str) -> Deliver:
