@@ -30,6 +30,8 @@ def _app(tmp_path: Path, homeserver: str) -> Any:
         matrix_user="@vrede:localhost",
         matrix_password="secret",
         matrix_access_token=None,
+        matrix_read_receipts=True,
+        matrix_typing=True,
         data_dir=tmp_path,
     )
     runner = SimpleNamespace(key=lambda *parts: "k" * 32)
