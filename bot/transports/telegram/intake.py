@@ -56,6 +56,26 @@ def tag(update_id: int) -> str:
     return f"tg:{update_id}"
 
 
+async def answer(
+    inbox: Inbox,
+    metrics: Metrics,
+    update: Update,
+    turn: Callable[[], Awaitable[Exception | None]],
+) -> None:
+    """Run an update's turn; once more after RETRY_LATER when its answer could not be
+    delivered; then record it as answered, or as given up (never as answered)."""
+    for attempt in range(1, TRIES + 1):
+        failed = await turn()
+        if failed is None:
+            await inbox.done(tag(update.update_id))
+            return
+        if attempt < TRIES:
+            metrics.inc("telegram_retry_later")
+            await asyncio.sleep(RETRY_LATER)
+    assert failed is not None
+    await inbox.give_up(tag(update.update_id), failed)
+
+
 def chat_of(update: Update) -> int:
     """The chat an update belongs to (its own id when it has none: a lane of its own)."""
     return update.effective_chat.id if update.effective_chat else update.update_id
@@ -153,16 +173,7 @@ class Intake:
     # ----------------------------------------------------------------- handling
     async def _handle(self, update: Update, chat: int, urgent: bool) -> None:
         try:
-            for attempt in range(1, TRIES + 1):
-                failed = await self._turn(update, chat, urgent)
-                if failed is None:
-                    await self.inbox.done(tag(update.update_id))
-                    return
-                if attempt < TRIES:
-                    self.metrics.inc("telegram_retry_later")
-                    await asyncio.sleep(RETRY_LATER)
-            assert failed is not None
-            await self.inbox.give_up(tag(update.update_id), failed)
+            await answer(self.inbox, self.metrics, update, lambda: self._turn(update, chat, urgent))
         finally:
             await self._finished(update.update_id, chat)
 

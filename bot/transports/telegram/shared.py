@@ -23,7 +23,7 @@ from bot.metrics import Metrics
 from bot.store.coordination import Lease, TurnQueue
 from bot.transports.inbox import Inbox
 from bot.transports.leader import Leader
-from bot.transports.telegram.intake import RETRY_LATER, TRIES, Hooks, Intake, chat_of, tag
+from bot.transports.telegram.intake import Hooks, Intake, answer, chat_of, tag
 from bot.transports.telegram.receive import Poller
 from bot.transports.turns import Turns
 
@@ -80,16 +80,7 @@ class SharedIntake(Intake):
         update = self.hooks.decode(item)
         if not await self.inbox.fresh([tag(update.update_id)]):
             return  # answered before (queued twice around a failover)
-        for attempt in range(1, TRIES + 1):
-            failed = await self._process(update)
-            if failed is None:
-                await self.inbox.done(tag(update.update_id))
-                return
-            if attempt < TRIES:
-                self.metrics.inc("telegram_retry_later")
-                await asyncio.sleep(RETRY_LATER)
-        assert failed is not None
-        await self.inbox.give_up(tag(update.update_id), failed)
+        await answer(self.inbox, self.metrics, update, lambda: self._process(update))
 
     async def drain(self, timeout: float) -> int:
         """Nothing is in flight here: queued updates wait in Redis for any worker (the turns
