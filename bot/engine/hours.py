@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 from bot.engine.model import Hours, Interval
@@ -60,15 +61,20 @@ def status(hours: Hours, now: dt.datetime) -> Status:
 
 def is_public_holiday(day: dt.date) -> bool:
     """Dutch public holidays when most offices close (Liberation Day only every fifth year)."""
-    easter = _easter(day.year)
+    return day in _holidays(day.year)
+
+
+@functools.lru_cache(maxsize=8)
+def _holidays(year: int) -> frozenset[dt.date]:
+    easter = _easter(year)
     moving = {easter + dt.timedelta(days=n) for n in (0, 1, 39, 49, 50)}
-    kings = dt.date(day.year, 4, 27)
+    kings = dt.date(year, 4, 27)
     if kings.weekday() == 6:
-        kings = dt.date(day.year, 4, 26)
-    fixed = {dt.date(day.year, 1, 1), kings, dt.date(day.year, 12, 25), dt.date(day.year, 12, 26)}
-    if day.year % 5 == 0:
-        fixed.add(dt.date(day.year, 5, 5))
-    return day in moving | fixed
+        kings = dt.date(year, 4, 26)
+    fixed = {dt.date(year, 1, 1), kings, dt.date(year, 12, 25), dt.date(year, 12, 26)}
+    if year % 5 == 0:
+        fixed.add(dt.date(year, 5, 5))
+    return frozenset(moving | fixed)
 
 
 def _easter(year: int) -> dt.date:
