@@ -88,27 +88,28 @@ class Engine(Reading, RelayScreens):
     def _first(self, inp: i.Input, now: dt.datetime) -> Turn:
         """Input without a session (expired, erased, or a first message without /start)."""
         fresh = self._new(None, None, int(now.timestamp()))
-        danger = self._danger(fresh, _typed(inp))
+        typed = _typed(inp)
+        danger = self._danger(fresh, typed)
         if danger is not None and danger.certain and danger.by_rule:
-            return self._alarm(fresh, danger, now)
+            return self._alarm(fresh, danger, now, typed)
         if isinstance(inp, i.Edited):
-            return self._alarm(fresh, danger, now) if danger else Turn(None, ())
+            return self._alarm(fresh, danger, now, typed) if danger else Turn(None, ())
         name = inp.option[4:] if isinstance(inp, i.Choice) else getattr(inp, "name", "")
         meaning = None
         if isinstance(inp, i.Text):
             name = self._match_command(fresh.lang, normalise(clean(inp.text, ROUTE_WINDOW))) or ""
             meaning = self._understand(fresh, inp.text)
-            if meaning is not None and meaning.lang in self.tr.languages:
-                fresh = replace(fresh, lang=meaning.lang)  # the first message shows the language
+            lang = self._language_of(inp.text, meaning.lang, fresh) if meaning else ""
+            if lang in self.tr.languages:
+                fresh = replace(fresh, lang=lang)  # the first message shows the language
         if name in ("danger", "help", "language", "erase"):
             return self._command(fresh, name, now)
         if danger is not None and danger.certain:  # like a danger example
-            return self._alarm(fresh, danger, now)
+            return self._alarm(fresh, danger, now, typed)
         if meaning is not None and self._leads_somewhere(meaning):
             return self._act(self._welcomed(fresh, now), meaning, now)
         if danger is not None:  # only possibly danger, and no command: ask
-            return self._alarm(fresh, danger, now)
-        typed = inp.text if isinstance(inp, i.Text) else ""
+            return self._alarm(fresh, danger, now, typed)
         hint = guess(typed, self.tr.languages, self.tr.native_name) if meaning is None else None
         return self.start(i.Start(lang=hint or fresh.lang), now)
 
@@ -129,7 +130,7 @@ class Engine(Reading, RelayScreens):
         if isinstance(inp, i.Command):
             return self._command(s, inp.name, now)
         if danger := self._danger(s, _typed(inp)):  # a photo's caption, an edited message
-            return self._alarm(s, danger, now)
+            return self._alarm(s, danger, now, _typed(inp))
         if isinstance(inp, i.Edited):
             return Turn(s, ())  # an edit without danger changes nothing: no reply
         return self._again(s, now, "only_text")

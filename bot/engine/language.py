@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Iterable
 
 WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
@@ -29,6 +30,7 @@ WORDS = {lang: frozenset(words.split()) for lang, words in _WORDS.items()}
 # that only Ukrainian uses among the Cyrillic languages.
 FARSI = set("پچژگکی")
 UKRAINIAN = set("ієїґ")
+SCRIPT_SHARE = 0.75  # the part of a text's letters that must be in one script
 SCRIPTS = {"ARABIC": "ar", "CYRILLIC": "ru", "ETHIOPIC": "ti", "GREEK": "el", "HEBREW": "he"}
 
 
@@ -55,11 +57,14 @@ def _by_name(text: str, langs: tuple[str, ...], native: Callable[[str], str]) ->
 
 
 def _by_script(text: str) -> str | None:
+    """The script of nearly all letters (a Dutch "IND" or "WhatsApp" in an Arabic sentence
+    does not hide that the sentence is Arabic)."""
     letters = [c for c in text if c.isalpha()]
     if not letters:
         return None
-    scripts = {unicodedata.name(c, "?").split(" ")[0] for c in letters}
-    script = next(iter(scripts)) if len(scripts) == 1 else None
+    scripts = Counter(unicodedata.name(c, "?").split(" ")[0] for c in letters)
+    name, count = scripts.most_common(1)[0]
+    script = name if count >= SCRIPT_SHARE * len(letters) else None
     if script == "ARABIC" and FARSI & set(letters):
         return "fa"
     if script == "CYRILLIC" and UKRAINIAN & set(letters):

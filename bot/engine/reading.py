@@ -43,7 +43,7 @@ class Reading(Routes):
         if danger is not None and danger.certain and danger.by_rule:
             meaning = self._understand(s, raw)
             if meaning is None or not self._before(meaning, danger.kind):
-                return self._alarm(s, danger, now)
+                return self._alarm(s, danger, now, raw)
             return self._act(s, meaning, now, raw)
         norm = normalise(clean(raw, ROUTE_WINDOW))
         if s.screen == LANGUAGE_SCREEN and (lang := self._match_language(norm)):
@@ -60,13 +60,13 @@ class Reading(Routes):
             return self._act(s, meaning, now, raw)
         elsewhere = danger is not None and s.node != self.danger_screen(danger)
         if elsewhere and danger is not None and danger.certain:  # like a danger example
-            return self._alarm(s, danger, now)
+            return self._alarm(s, danger, now, raw)
         if option is not None:
             return self._follow(s, option, now)
         if meaning is not None:
             return self._act(s, meaning, now, raw)
         if elsewhere and danger is not None:  # only possibly danger: ask, calmly
-            return self._alarm(s, danger, now)
+            return self._alarm(s, danger, now, raw)
         return self._again(s, now, "not_understood")
 
     def _before(self, meaning: Meaning, kind: str) -> bool:
@@ -97,9 +97,10 @@ class Reading(Routes):
     def _danger(self, s: Session, raw: str) -> Danger | None:
         return self.danger(raw, s.lang) if raw else None
 
-    def _alarm(self, s: Session, danger: Danger, now: dt.datetime) -> Turn:
+    def _alarm(self, s: Session, danger: Danger, now: dt.datetime, raw: str = "") -> Turn:
         """Open the screen for a detection; offer the text's language if it is another one."""
-        return self._offer(self._goto(s, self.danger_screen(danger), now), s, danger.lang)
+        turn = self._goto(s, self.danger_screen(danger), now)
+        return self._offer(turn, s, self._language_of(raw, danger.lang, s))
 
     def _offer(self, turn: Turn, s: Session, lang: str) -> Turn:
         """Add a button to switch to `lang` when the resident wrote in it (not the session's)."""
@@ -136,13 +137,14 @@ class Reading(Routes):
         return self._offer(turn, s, lang)
 
     def _language_of(self, raw: str, found: str, s: Session) -> str:
-        """The language a resident writes in: where the words were found, unless they were
-        found in the conversation's language but the script says otherwise (a Dutch word
-        such as "IND" in an Arabic sentence)."""
-        if found != s.lang:
-            return found
+        """The language a resident writes in: the script's (Arabic, Farsi, Ukrainian,
+        Tigrinya), else the one the lines most like the text are in, else where the words
+        were found (a Dutch word such as "IND" in a Turkish sentence does not make it Dutch)."""
         by_script = script_language(raw)
-        return by_script if by_script in self.tr.languages else found
+        if by_script in self.tr.languages:
+            return by_script
+        guessed = self.understanding.language(raw) if self.understanding else None
+        return guessed if guessed in self.tr.languages else found
 
     def _leads_somewhere(self, meaning: Meaning) -> bool:
         """A meaning that is more than a greeting or a language (those get the opening)."""

@@ -8,10 +8,11 @@ and the language it matched in tells the engine which language the resident writ
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from bot.engine.likeness import Example, Likeness
+from bot.engine.likeness import Example, Likeness, vote
 from bot.engine.matcher import Match, Matcher
 from bot.engine.model import Intent
 from bot.engine.safety import fold
@@ -23,8 +24,10 @@ SOURCE = "nl"
 LIKE = 0.32  # how alike (0-1) a line must be to an example line to take its meaning
 LANGUAGE = "lang:"  # tag prefix of the rules that ask for a language by its name
 EXACT_NAME = 8  # a language name shorter than this must be typed exactly (no typo)
-NAME_WORDS = 6
-MEMO = 20_000  # meanings remembered by text  # a language's name asks for it in a message of at most this many words
+NAME_WORDS = 6  # a language's name asks for it in a message of at most this many words
+GUESS_WORDS = 3  # a text's language is guessed from its likeness when it has this many words
+GUESS_SHARE = 0.6  # and the example lines of one language have this share of the vote
+MEMO = 20_000  # meanings remembered by text
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,20 @@ class Understanding:
                 for line in _translated(tr, lang, context, intent.examples):
                     yield Example(line, intent.name, lang)
 
+    def language(self, text: str) -> str | None:
+        """The language a text is written in, when the example lines most like it agree
+        clearly (their vote by language, weighted like `likeness.vote`): a Dutch word such
+        as "verblijfsvergunning" found in a Turkish sentence does not make it Dutch."""
+        if len(normalise(text).split()) < GUESS_WORDS:
+            return None
+        votes: dict[str, float] = defaultdict(float)
+        for near in self.likeness.neighbours(text):
+            votes[near.example.lang] += near.score * near.score
+        if not votes:
+            return None
+        lang = max(votes, key=lambda k: votes[k])
+        return lang if votes[lang] >= GUESS_SHARE * sum(votes.values()) else None
+
     def meaning(self, text: str, prefer: Sequence[str] = ()) -> Meaning | None:
         """What a text most likely means, or None. Specific intents beat greetings.
 
@@ -92,7 +109,7 @@ class Understanding:
         strong = [m for m in found if m.rule.tag not in self.weak]
         if strong:
             return _best(strong, order)
-        near = self.likeness.nearest(text) if len(words) >= 2 else None
+        near = vote(self.likeness.neighbours(text)) if len(words) >= 2 else None
         liked = near is not None and near.example.kind is not None and near.score >= LIKE
         if liked and near is not None and (near.example.kind not in self.weak or not found):
             how = f"like '{near.example.text}' ({near.score:.2f})"
