@@ -53,9 +53,14 @@ class Reading(Routes):
         # Precise before vague: a short answer or a typed label picks an option; then rules
         # (intents, danger by rule above), then likeness to example lines (danger first).
         option = self._match_option(s, norm) if s.screen is None else None
-        if option is not None and (len(norm.split()) <= SHORT_ANSWER or self._is_label(s, norm)):
-            return self._follow(s, option, now)
         meaning = self._understand(s, raw)
+        if option is not None and self._is_label(s, norm):
+            return self._follow(s, option, now)
+        if option is not None and len(norm.split()) <= SHORT_ANSWER:
+            # "ok" picks the screen's "ok", but "ok thanks bye" says more than the button
+            if meaning is not None and meaning.words > self._option_words(s, norm):
+                return self._act(s, meaning, now, raw)
+            return self._follow(s, option, now)
         if meaning is not None and meaning.by_rule:
             return self._act(s, meaning, now, raw)
         elsewhere = danger is not None and s.node != self.danger_screen(danger)

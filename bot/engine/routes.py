@@ -59,6 +59,11 @@ class Routes(Screens):
         winners = [oid for oid, n in best.items() if n == top]
         return node.option(winners[0]) if len(winners) == 1 else None
 
+    def _option_words(self, s: Session, norm: str) -> int:
+        """How many words of a text the longest route phrase of the screen found in it."""
+        found = [p for _, ps in self._matcher(s.lang, self.dialogue.nodes[s.node]) for p in ps]
+        return max((len(p.split()) for p in found if p in norm), default=0)
+
     def _is_label(self, s: Session, norm: str) -> bool:
         """True when the text is exactly a label or route phrase of the current screen."""
         return any(

@@ -38,6 +38,7 @@ class Meaning:
     lang: str
     how: str = ""  # the rule or example that decided, for tools and tests
     by_rule: bool = True  # False: the text is like an example line
+    words: int = 0  # how many words of the text the meaning's rules found (by rule)
 
 
 class Understanding:
@@ -124,7 +125,8 @@ def _best(found: list[Match], order: Mapping[str, int]) -> Meaning:
         found,
         key=lambda m: (m.end - m.start, -order.get(m.rule.lang, len(order)), len(m.rule.label)),
     )
-    return Meaning(best.rule.tag, best.rule.lang, best.rule.label)
+    places = {p for m in found if m.rule.tag == best.rule.tag for p in (m.start, m.end)}
+    return Meaning(best.rule.tag, best.rule.lang, best.rule.label, words=len(places))
 
 
 def _translated(tr: Translator, lang: str, context: str, source: Sequence[str]) -> list[str]:

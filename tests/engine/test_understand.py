@@ -182,3 +182,30 @@ def test_a_dutch_word_in_an_arabic_sentence_still_offers_arabic(engine: Engine) 
     assert msg.lang == "nl"
     if msg.node == "fear_permit":
         assert any(b.id == "lang.ar" for b in msg.options)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("my husband says the IND will take my verblijfsvergunning away", "en"),
+        ("mój mąż mówi, że IND zabierze mi verblijfsvergunning", "pl"),
+        ("زوجي بيقول رح يتصل بال IND", "ar"),
+    ],
+)
+def test_a_dutch_word_does_not_make_a_sentence_dutch(engine: Engine, text: str, lang: str) -> None:
+    """The permit rule matches a Dutch word, but the sentence is in another language: the
+    screen comes with the offer to switch to it (a Latin-script sentence too)."""
+    msg = first(engine.handle(started(engine), i.Text(text), FROZEN))
+    assert msg.node == "fear_permit"
+    assert [b.id for b in msg.options if b.id.startswith("lang.")] == [f"lang.{lang}"]
+
+
+def test_a_short_answer_that_says_more_than_the_button_is_understood(engine: Engine) -> None:
+    """On the opening screen "oke" picks "Vertel meer"; "ok bedankt doei" says goodbye."""
+    assert first(engine.handle(started(engine), i.Text("oke"), FROZEN)).node == "topic"
+    assert first(engine.handle(started(engine), i.Text("oke dank je"), FROZEN)).node == "topic"
+    assert (
+        first(engine.handle(started(engine), i.Text("ok bedankt doei"), FROZEN)).node == "goodbye"
+    )
+    english = engine.handle(started(engine, "en"), i.Text("ok thanks bye"), FROZEN)
+    assert first(english).node == "goodbye"
