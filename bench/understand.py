@@ -28,10 +28,12 @@ from bot.engine.replies import Erase, Message  # noqa: E402
 from bot.i18n.catalogs import Catalogs  # noqa: E402
 
 # `--dev` measures the development lines instead (tests/dev/understand: tuned on, so only a guide).
-# `--round2` the second round of development lines (written later, not copied into the intents).
-EVAL = ROOT / "tests" / ("dev" if {"--dev", "--round2"} & set(sys.argv) else "eval") / "understand"
-if "--round2" in sys.argv:
-    EVAL = EVAL / "round2"
+# `--round2`, `--round3`: later rounds of development lines (written later, not copied into the
+# intents; round 2 then guided new words, round 3 only measured them).
+ROUND = next((a[2:] for a in sys.argv if a in ("--round2", "--round3")), None)
+EVAL = ROOT / "tests" / ("dev" if ROUND or "--dev" in sys.argv else "eval") / "understand"
+if ROUND:
+    EVAL = EVAL / ROUND
 MISSES = "--misses" in sys.argv  # print the lines that land wrong (only for development lines)
 NOW = dt.datetime(2026, 1, 5, 10, 0, tzinfo=dt.UTC)
 # intent -> the screens that fit it (the first is the one the dialogue means)
@@ -112,8 +114,10 @@ def main() -> None:
             if MISSES and "eval" not in EVAL.parts:
                 for ok, phone in ((results[0], lang), (results[2], "nl")):
                     if not ok:
-                        print(f"  miss [{phone} phone] {item['intent']}: {item['text']}"
-                              f"  -> {landed(now, item, phone)}")
+                        print(
+                            f"  miss [{phone} phone] {item['intent']}: {item['text']}"
+                            f"  -> {landed(now, item, phone)}"
+                        )
             row[0] += 1
             for k, ok in enumerate(results):
                 row[k + 1] += ok
@@ -141,6 +145,29 @@ def main() -> None:
             f"{_pct(v, n):>{w}}" for v, w in zip(counts[:4], (8, 8, 10, 8), strict=True)
         )
         print(f"{intent:<16}{n:>6}{cells}")
+    print()
+    off_topic(now)
+
+
+def off_topic(engine: Engine) -> None:
+    """Lines about something else (waste collection, a bus): the bot should say it did not
+    understand (the opening stays), not guess a screen."""
+    path = ROOT / "tests" / "dev" / "offtopic.yaml"
+    lines = yaml.safe_load(path.read_text(encoding="utf-8"))["lines"]
+    guessed = []
+    for item in lines:
+        start = engine.handle(None, i.Start(lang=item["lang"]), NOW)
+        turn = engine.handle(start.session, i.Text(str(item["text"])), NOW)
+        msgs = [r for r in turn.replies if isinstance(r, Message)]
+        if msgs and msgs[0].node != "start":
+            guessed.append(f"{item['text']} -> {msgs[0].node}")
+    print(
+        f"off-topic lines that land on a screen (a guess): {_pct(len(guessed), len(lines))}"
+        f" of {len(lines)} (tests/dev/offtopic.yaml; lower is better)"
+    )
+    if MISSES:
+        for line in guessed:
+            print(f"  guess: {line}")
 
 
 def _pct(n: int, d: int) -> str:

@@ -21,7 +21,7 @@ from bot.engine.text import normalise
 from bot.engine.translate import Translator
 
 SOURCE = "nl"
-LIKE = 0.32  # how alike (0-1) a line must be to an example line to take its meaning
+LIKE = 0.26  # how alike (0-1) a line must be to an example line to take its meaning
 LANGUAGE = "lang:"  # tag prefix of the rules that ask for a language by its name
 EXACT_NAME = 8  # a language name shorter than this must be typed exactly (no typo)
 NAME_WORDS = 6  # a language's name asks for it in a message of at most this many words
