@@ -9,8 +9,6 @@ send no language with a message. Without a clear hint there is no guess.
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections import Counter
 from collections.abc import Callable, Iterable
 
 WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
@@ -30,7 +28,17 @@ WORDS = {lang: frozenset(words.split()) for lang, words in _WORDS.items()}
 # that only Ukrainian uses among the Cyrillic languages.
 FARSI = set("پچژگکی")
 UKRAINIAN = set("ієїґ")
-SCRIPT_SHARE = 0.75  # the part of a text's letters that must be in one script
+# The part of a text's letters that must be in one of these scripts: people who write Arabic or
+# Tigrinya type Dutch words (IND, verblijfsvergunning) in Latin letters, not the other way round.
+SCRIPT_SHARE = 0.4
+LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
+SCRIPT_LETTERS = {  # the letters of each script that points to a language (Unicode blocks)
+    "ARABIC": re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]"),
+    "CYRILLIC": re.compile(r"[\u0400-\u052f]"),
+    "ETHIOPIC": re.compile(r"[\u1200-\u139f\u2d80-\u2ddf\uab00-\uab2f]"),
+    "GREEK": re.compile(r"[\u0370-\u03ff\u1f00-\u1fff]"),
+    "HEBREW": re.compile(r"[\u0590-\u05ff\ufb1d-\ufb4f]"),
+}
 SCRIPTS = {"ARABIC": "ar", "CYRILLIC": "ru", "ETHIOPIC": "ti", "GREEK": "el", "HEBREW": "he"}
 
 
@@ -57,19 +65,23 @@ def _by_name(text: str, langs: tuple[str, ...], native: Callable[[str], str]) ->
 
 
 def _by_script(text: str) -> str | None:
-    """The script of nearly all letters (a Dutch "IND" or "WhatsApp" in an Arabic sentence
-    does not hide that the sentence is Arabic)."""
-    letters = [c for c in text if c.isalpha()]
+    """The script most letters are in, other than Latin (a Dutch "IND" or "WhatsApp" in an
+    Arabic sentence does not hide that the sentence is Arabic)."""
+    if text.isascii():
+        return None
+    letters = len(LETTER.findall(text))
     if not letters:
         return None
-    scripts = Counter(unicodedata.name(c, "?").split(" ")[0] for c in letters)
-    name, count = scripts.most_common(1)[0]
-    script = name if count >= SCRIPT_SHARE * len(letters) else None
-    if script == "ARABIC" and FARSI & set(letters):
+    counts = {name: pattern.findall(text) for name, pattern in SCRIPT_LETTERS.items()}
+    name = max(counts, key=lambda n: len(counts[n]))
+    found = counts[name]
+    if len(found) < SCRIPT_SHARE * letters:
+        return None
+    if name == "ARABIC" and FARSI.intersection(found):
         return "fa"
-    if script == "CYRILLIC" and UKRAINIAN & set(letters):
+    if name == "CYRILLIC" and UKRAINIAN.intersection(found):
         return "uk"
-    return SCRIPTS.get(script or "")
+    return SCRIPTS[name]
 
 
 def _by_words(text: str) -> str | None:

@@ -148,7 +148,8 @@ class Reading(Routes):
         by_script = script_language(raw)
         if by_script in self.tr.languages:
             return by_script
-        guessed = self.understanding.language(raw) if self.understanding else None
+        known = self.understanding
+        guessed = known.language(clean(raw, ROUTE_WINDOW)) if known else None
         return guessed if guessed in self.tr.languages else found
 
     def _leads_somewhere(self, meaning: Meaning) -> bool:

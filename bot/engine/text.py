@@ -47,7 +47,6 @@ _LOOKALIKE_PAIRS = "aа bв cс eе hн iі jј kк mм oо pр sѕ tт xх yу 
 _TO_LATIN = str.maketrans({c: p[0] for p in _LOOKALIKE_PAIRS.split() for c in p[1:]})
 _TO_CYRILLIC = str.maketrans({p[0]: p[1] for p in _LOOKALIKE_PAIRS.split()[:15]})
 _MIXED = re.compile(r"\w*(?:[a-z][\u0370-\u04ff]|[\u0370-\u04ff][a-z])\w*")
-_MIXES = re.compile(r"[a-z][\u0370-\u04ff]|[\u0370-\u04ff][a-z]")  # a quick test for _MIXED
 
 
 class _Fold(dict[int, int | str | None]):
@@ -135,12 +134,20 @@ def is_stop(token: str) -> bool:
     return not token[:1].isalnum()
 
 
+# Where an Arabic or Ethiopic letter touches a Latin one, two words meet: the Arabic article
+# or a Tigrinya ending on a Dutch word ("الverblijfsvergunning", "IND-ን") is read as two words.
+_OTHER = "\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff\u1200-\u139f"
+_JOINED = re.compile(f"(?<=[{_OTHER}])(?=[a-z])|(?<=[a-z])(?=[{_OTHER}])")
+# One quick test for both (_MIXED and _JOINED): a Latin letter beside another script's.
+_MIXES = re.compile(f"[a-z][\u0370-\u04ff{_OTHER}]|[\u0370-\u04ff{_OTHER}][a-z]")
+
+
 def _folded(text: str) -> str:
     text = text.casefold()
     if not text.isascii():  # the common case skips the per-character work
         text = _fold(unicodedata.normalize("NFKD", text))
         if _MIXES.search(text):
-            text = _MIXED.sub(_one_script, text)
+            text = _JOINED.sub(" ", _MIXED.sub(_one_script, text))
     else:
         text = text.replace("'", "").replace("`", "")
     return text

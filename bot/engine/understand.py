@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from bot.engine.likeness import Example, Likeness, vote
+from bot.engine.likeness import Example, Likeness, Nearest, vote
 from bot.engine.matcher import Match, Matcher
 from bot.engine.model import Intent
 from bot.engine.safety import fold
@@ -51,9 +51,18 @@ class Understanding:
         self.matcher = Matcher(rules, {})
         self.likeness = Likeness(self._examples(tr))
         self._memo: dict[tuple[str, tuple[str, ...]], Meaning | None] = {}
+        self._languages: dict[str, str | None] = {}
+        self._near: tuple[str, list[Nearest]] = ("", [])  # the last text's neighbours
 
     def __getstate__(self) -> dict[str, object]:
-        return {**self.__dict__, "_memo": {}}
+        return {**self.__dict__, "_memo": {}, "_languages": {}, "_near": ("", [])}
+
+    def _neighbours(self, text: str) -> list[Nearest]:
+        """The example lines most like a text; kept for the last text, which a turn asks
+        about twice (its meaning, then its language)."""
+        if self._near[0] != text:
+            self._near = (text, self.likeness.neighbours(text))
+        return self._near[1]
 
     def _rules(self, tr: Translator) -> Iterator[Rule]:
         for lang in tr.languages:
@@ -77,10 +86,17 @@ class Understanding:
         """The language a text is written in, when the example lines most like it agree
         clearly (their vote by language, weighted like `likeness.vote`): a Dutch word such
         as "verblijfsvergunning" found in a Turkish sentence does not make it Dutch."""
+        if text not in self._languages:
+            if len(self._languages) >= MEMO:
+                self._languages.clear()
+            self._languages[text] = self._language(text)
+        return self._languages[text]
+
+    def _language(self, text: str) -> str | None:
         if len(normalise(text).split()) < GUESS_WORDS:
             return None
         votes: dict[str, float] = defaultdict(float)
-        for near in self.likeness.neighbours(text):
+        for near in self._neighbours(text):
             votes[near.example.lang] += near.score * near.score
         if not votes:
             return None
@@ -110,7 +126,7 @@ class Understanding:
         strong = [m for m in found if m.rule.tag not in self.weak]
         if strong:
             return _best(strong, order)
-        near = vote(self.likeness.neighbours(text)) if len(words) >= 2 else None
+        near = vote(self._neighbours(text)) if len(words) >= 2 else None
         liked = near is not None and near.example.kind is not None and near.score >= LIKE
         if liked and near is not None and (near.example.kind not in self.weak or not found):
             how = f"like '{near.example.text}' ({near.score:.2f})"
