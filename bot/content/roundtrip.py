@@ -60,10 +60,12 @@ def update(locales: Path) -> list[Path]:
     text: translators see what changed). Babel's guessing by likeness is off: it would give
     one button's translation to another. Headers are never fuzzy: `pybabel compile` and
     `msgfmt` skip a catalog whose header is."""
-    with (locales / "messages.pot").open("rb") as fh:
-        template = read_po(fh)
     written = []
     for lang in languages(locales):
+        # A template of its own per language: Babel puts the template's message objects for
+        # new entries into the catalog, so one language's words would become the next one's.
+        with (locales / "messages.pot").open("rb") as fh:
+            template = read_po(fh)
         path = po_path(locales, lang)
         if path.exists():
             with path.open("rb") as fh:

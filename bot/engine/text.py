@@ -10,6 +10,7 @@ PLACEHOLDER = re.compile(r"\{([a-z0-9_]+(?:\.[a-z0-9_]+)?)\}")
 # A phone-like number: digits with optional separators, at least 3 digits in all.
 PHONE = re.compile(r"(?<![\w{])\+?\d[\d\- ]*\d(?![\w}])|(?<![\w{])\d{3,}(?![\w}])")
 LRI, PDI = "\u2066", "\u2069"
+_ZERO_WIDTH = re.compile("[\u200b-\u200d\u2060\ufeff\u00ad]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 # Letters people type either way: Arabic variants, Turkish dotless i, Polish ł, Cyrillic ё,
 # and apostrophes inside words (Ukrainian вб'є / вб’є / вбʼє all become вбє).
@@ -103,8 +104,11 @@ def _fold(text: str) -> str:
 
 
 def clean(text: str, limit: int = 4000) -> str:
-    """Remove control and direction characters, collapse whitespace, cut to `limit` chars."""
-    text = _CONTROL.sub(" ", text[: limit * 2])
+    """Remove control and direction characters, collapse whitespace, cut to `limit` chars.
+
+    Zero-width characters are deleted, not made spaces, as `normalise` does: the Persian
+    zero-width non-joiner sits inside words ("می‌زنم" is one word)."""
+    text = _CONTROL.sub(" ", _ZERO_WIDTH.sub("", text[: limit * 2]))
     return " ".join(text.split())[:limit]
 
 

@@ -73,11 +73,42 @@ def test_someone_who_hits_and_wants_to_stop_is_not_sent_to_the_police_screen(
 
 
 @pytest.mark.parametrize(
-    "text", ["hij slaat me", "hij slaat me en heeft een mes", "he hits me every day"]
+    "text",
+    [
+        "hij slaat me",
+        "hij slaat me en heeft een mes",
+        "he hits me every day",
+        # the intents for bystanders and people who use violence are read before hitting
+        # words: a victim who mentions a sister, or says "he pushed me", is still a victim
+        "mijn man slaat mij en mijn zus ziet het",
+        "my husband beats me and my sister knows",
+        "he pushed me against the wall",
+        "він штовхнув мене",
+        "mąż mnie bije",
+        "kocam beni dövüyor",
+        "زوجي بيضربني",
+        "شوهرم منو میزنه",
+    ],
 )
 def test_a_victim_of_hitting_still_gets_the_danger_screen(engine: Engine, text: str) -> None:
     msg = first(engine.handle(started(engine), i.Text(text), FROZEN))
     assert msg.node.startswith("danger") and msg.urgent
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("de man van mijn zus slaat haar", "nl"),
+        ("my sister's husband beats her, what can i do", "en"),
+    ],
+)
+def test_a_bystander_gets_the_screen_for_people_worried_about_someone(
+    engine: Engine, text: str, lang: str
+) -> None:
+    """before_danger: someone who tells about another person's beating gets advice for
+    bystanders (with 112, like every screen), not "are you in danger?"."""
+    msg = first(engine.handle(started(engine, lang), i.Text(text), FROZEN))
+    assert msg.node == "other" and "112" in msg.text
 
 
 def test_erase_and_start_again_are_understood_in_words(engine: Engine) -> None:

@@ -124,3 +124,29 @@ def test_pybabel_extract_as_the_readme_writes_it_gives_vredes_file(tmp_path: Pat
     date = re.compile(r'^"POT-Creation-Date: .*\\n"$', re.M)
     year = re.compile(r"\b20\d\d\b")  # the copyright year in the header comment
     assert year.sub("YEAR", date.sub("", theirs)) == year.sub("YEAR", date.sub("", ours))
+
+
+def test_a_changed_dutch_intent_list_keeps_every_language_its_own_words(repo: Path) -> None:
+    """Intent lists are each language's own: after the Dutch list changes, Turkish keeps its
+    Turkish words and Polish its Polish ones (Babel once handed one language's to the next)."""
+    before = {
+        lang: _intent_words(repo / f"locales/{lang}/LC_MESSAGES/messages.po")
+        for lang in ("ar", "en", "pl", "tr", "uk")
+    }
+    assert len(set(before.values())) == len(before), "the languages' lists differ to begin with"
+    path = repo / "dialogues/intents.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert '"=wissen", ' in text
+    path.write_text(text.replace('"=wissen", ', '"=wissen", "=uitvegen", ', 1), encoding="utf-8")
+    roundtrip.extract(repo / "dialogues", repo / "locales")
+    roundtrip.update(repo / "locales")
+    for lang, words in before.items():
+        po = repo / f"locales/{lang}/LC_MESSAGES/messages.po"
+        assert _intent_words(po) == words, f"{lang} lost its own erase words"
+        entry = next(m for m in catalog(po) if m.context == "intent.erase.words")
+        assert "=uitvegen" in str(entry.id) and not entry.fuzzy
+
+
+def _intent_words(po: Path) -> str:
+    entry = next(m for m in catalog(po) if m.context == "intent.erase.words")
+    return str(entry.string)
