@@ -146,10 +146,12 @@ class Reading(Routes):
         Tigrinya), else the one the lines most like the text are in, else where the words
         were found (a Dutch word such as "IND" in a Turkish sentence does not make it Dutch)."""
         by_script = script_language(raw)
-        if by_script in self.tr.languages:
+        if by_script in self.tr.languages and by_script != "ar":
             return by_script
         known = self.understanding
         guessed = known.language(clean(raw, ROUTE_WINDOW)) if known else None
+        if by_script == "ar":  # Farsi without its own letters ("ممنون، خداحافظ") is like Farsi
+            return "fa" if guessed == "fa" and "fa" in self.tr.languages else by_script
         return guessed if guessed in self.tr.languages else found
 
     def _leads_somewhere(self, meaning: Meaning) -> bool:

@@ -240,3 +240,11 @@ def test_a_short_answer_that_says_more_than_the_button_is_understood(engine: Eng
     )
     english = engine.handle(started(engine, "en"), i.Text("ok thanks bye"), FROZEN)
     assert first(english).node == "goodbye"
+
+
+def test_farsi_without_its_own_letters_is_still_farsi(engine: Engine) -> None:
+    """Arabic script without پ چ ژ گ: the lines most like it decide between Arabic and Farsi."""
+    farsi = first(engine.handle(started(engine), i.Text("ممنون بابت اطلاعات، خداحافظ"), FROZEN))
+    assert [b.id for b in farsi.options if b.id.startswith("lang.")] == ["lang.fa"]
+    arabic = first(engine.handle(started(engine), i.Text("شكرا على المعلومات، مع السلامة"), FROZEN))
+    assert [b.id for b in arabic.options if b.id.startswith("lang.")] == ["lang.ar"]
