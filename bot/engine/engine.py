@@ -106,10 +106,12 @@ class Engine(Reading, RelayScreens):
             return self._command(fresh, name, now)
         if danger is not None and danger.certain:  # like a danger example
             return self._alarm(fresh, danger, now, typed)
-        if meaning is not None and self._leads_somewhere(meaning):
+        if meaning is not None and meaning.by_rule and self._leads_somewhere(meaning):
             return self._act(self._welcomed(fresh, now), meaning, now)
         if danger is not None:  # only possibly danger, and no command: ask
             return self._alarm(fresh, danger, now, typed)
+        if meaning is not None and self._leads_somewhere(meaning):  # only alike to an example
+            return self._act(self._welcomed(fresh, now), meaning, now)
         hint = guess(typed, self.tr.languages, self.tr.native_name) if meaning is None else None
         return self.start(i.Start(lang=hint or fresh.lang), now)
 

@@ -68,10 +68,10 @@ class Reading(Routes):
             return self._alarm(s, danger, now, raw)
         if option is not None:
             return self._follow(s, option, now)
+        if elsewhere and danger is not None:  # only possibly danger: ask, calmly
+            return self._alarm(s, danger, now, raw)  # (before a meaning that is only alike)
         if meaning is not None:
             return self._act(s, meaning, now, raw)
-        if elsewhere and danger is not None:  # only possibly danger: ask, calmly
-            return self._alarm(s, danger, now, raw)
         return self._again(s, now, "not_understood")
 
     def _before(self, meaning: Meaning, kind: str) -> bool:

@@ -248,3 +248,12 @@ def test_farsi_without_its_own_letters_is_still_farsi(engine: Engine) -> None:
     assert [b.id for b in farsi.options if b.id.startswith("lang.")] == ["lang.fa"]
     arabic = first(engine.handle(started(engine), i.Text("شكرا على المعلومات، مع السلامة"), FROZEN))
     assert [b.id for b in arabic.options if b.id.startswith("lang.")] == ["lang.ar"]
+
+
+def test_a_weak_danger_signal_asks_before_a_meaning_that_is_only_alike(engine: Engine) -> None:
+    """ "hij heeft een mes" shares letters with an example line about control; the calm
+    question "are you in danger now?" comes first (on a screen, and as a first message)."""
+    assert first(engine.handle(started(engine), i.Text("hij heeft een mes"), FROZEN)).node == (
+        "danger_check"
+    )
+    assert first(engine.handle(None, i.Text("hij heeft een mes"), FROZEN)).node == "danger_check"
