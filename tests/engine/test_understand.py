@@ -81,6 +81,10 @@ def test_someone_who_hits_and_wants_to_stop_is_not_sent_to_the_police_screen(
         # the intents for bystanders and people who use violence are read before hitting
         # words: a victim who mentions a sister, or says "he pushed me", is still a victim
         "mijn man slaat mij en mijn zus ziet het",
+        "mijn man slaat me en de buren horen het geschreeuw",
+        "my husband beats me and the neighbours hear the screaming",
+        "kocam beni dövüyor, komşular bağırışları duyuyor",
+        "he hits me and says i am the problem",
         "my husband beats me and my sister knows",
         "he pushed me against the wall",
         "він штовхнув мене",
@@ -95,20 +99,12 @@ def test_a_victim_of_hitting_still_gets_the_danger_screen(engine: Engine, text: 
     assert msg.node.startswith("danger") and msg.urgent
 
 
-@pytest.mark.parametrize(
-    ("text", "lang"),
-    [
-        ("de man van mijn zus slaat haar", "nl"),
-        ("my sister's husband beats her, what can i do", "en"),
-    ],
-)
-def test_a_bystander_gets_the_screen_for_people_worried_about_someone(
-    engine: Engine, text: str, lang: str
-) -> None:
-    """before_danger: someone who tells about another person's beating gets advice for
-    bystanders (with 112, like every screen), not "are you in danger?"."""
-    msg = first(engine.handle(started(engine, lang), i.Text(text), FROZEN))
-    assert msg.node == "other" and "112" in msg.text
+def test_hitting_words_about_someone_else_still_come_first(engine: Engine) -> None:
+    """The bystander intent is not read before danger words: its rules (the neighbours,
+    hearing, a sister) also fit a victim's own story, so hitting words open the danger screen
+    (with 112 and a way on) for a bystander too."""
+    msg = first(engine.handle(started(engine), i.Text("de man van mijn zus slaat haar"), FROZEN))
+    assert msg.node.startswith("danger") and msg.urgent
 
 
 def test_erase_and_start_again_are_understood_in_words(engine: Engine) -> None:
