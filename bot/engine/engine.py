@@ -104,13 +104,11 @@ class Engine(Reading, RelayScreens):
                 fresh = replace(fresh, lang=lang)  # the first message shows the language
         if name in ("danger", "help", "language", "erase"):
             return self._command(fresh, name, now)
-        if danger is not None and danger.certain:  # like a danger example
+        leads = meaning is not None and self._leads_somewhere(meaning)
+        # danger like an example, a meaning by rule, possible danger (ask), a meaning by likeness
+        if danger is not None and (danger.certain or not (leads and meaning and meaning.by_rule)):
             return self._alarm(fresh, danger, now, typed)
-        if meaning is not None and meaning.by_rule and self._leads_somewhere(meaning):
-            return self._act(self._welcomed(fresh, now), meaning, now)
-        if danger is not None:  # only possibly danger, and no command: ask
-            return self._alarm(fresh, danger, now, typed)
-        if meaning is not None and self._leads_somewhere(meaning):  # only alike to an example
+        if meaning is not None and leads:
             return self._act(self._welcomed(fresh, now), meaning, now)
         hint = guess(typed, self.tr.languages, self.tr.native_name) if meaning is None else None
         return self.start(i.Start(lang=hint or fresh.lang), now)
