@@ -7,43 +7,13 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import signal
-import sys
 import time
 from pathlib import Path
 
 from harness.matrix_bot import Screens
 from harness.matrix_resident import Resident, new_user
+from harness.process import VredeProcess
 from harness.synapse import Synapse
-from tests.conftest import ROOT
-
-
-class MatrixProcess:
-    """`vrede matrix` as a real process."""
-
-    def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.env, self.log = env, log
-        self.proc: asyncio.subprocess.Process | None = None
-
-    async def start(self) -> None:
-        with self.log.open("ab") as log:
-            self.proc = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot.cli", "matrix", cwd=ROOT, env=self.env, stderr=log
-            )
-
-    async def kill(self) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
-        await self.proc.wait()
-
-    async def stop(self) -> int:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGTERM)
-        return await asyncio.wait_for(self.proc.wait(), 30)
-
-    def gone(self) -> None:
-        if self.proc is not None and self.proc.returncode is None:
-            self.proc.kill()
 
 
 def devices(synapse: Synapse, token: str) -> set[str]:
@@ -66,8 +36,8 @@ async def test_the_standby_takes_over_as_the_same_device_and_answers_once(
         "MATRIX_USER": bot,
         "MATRIX_PASSWORD": password,
     }
-    first = MatrixProcess(env, tmp_path / "first.log")
-    second = MatrixProcess(env, tmp_path / "second.log")
+    first = VredeProcess("matrix", env, tmp_path / "first.log")
+    second = VredeProcess("matrix", env, tmp_path / "second.log")
     credentials = shared / "matrix" / "credentials.json"
     try:
         await first.start()

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
-import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -18,8 +16,8 @@ from bot.runner import Runner
 from bot.store.sqlite import SqliteStore
 from bot.transports.outbox import Limits
 from bot.transports.telegram import intake
+from harness.process import VredeProcess
 from harness.telegram_api import FakeTelegram
-from tests.conftest import ROOT
 from tests.transports.telegram.fixtures import Harness, start_bot
 
 
@@ -80,34 +78,18 @@ async def test_500s_and_timeouts_are_retried_without_double_answers(
     assert not fake.faults["sendMessage"], "every fault was met"
 
 
-class BotProcess:
+class BotProcess(VredeProcess):
     """`vrede telegram` as a real process, against the fake server."""
 
     def __init__(self, fake: FakeTelegram, data: Path) -> None:
-        self.env = {
+        env = {
             **os.environ,
             "TELEGRAM_TOKEN": fake.token,
             "TELEGRAM_API_URL": fake.url,
             "VREDE_DATA_DIR": str(data),
             "VREDE_SECRET": "kill-test-secret-0123456789",
         }
-        self.proc: asyncio.subprocess.Process | None = None
-
-    async def start(self) -> None:
-        cmd = [sys.executable, "-m", "bot.cli", "telegram"]
-        self.proc = await asyncio.create_subprocess_exec(
-            *cmd, cwd=ROOT, env=self.env, stderr=asyncio.subprocess.DEVNULL
-        )
-
-    async def kill(self) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
-        await self.proc.wait()
-
-    async def stop(self) -> int:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGTERM)
-        return await asyncio.wait_for(self.proc.wait(), 20)
+        super().__init__("telegram", env, within=20)
 
 
 def assert_private(folder: Path) -> None:

@@ -13,23 +13,21 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
-import sys
 import time
 from pathlib import Path
 
+from harness.process import VredeProcess
 from harness.telegram_api import FakeTelegram
-from tests.conftest import ROOT
 
 SCRIPT = ("/start", "1", "hallo", "2", "ok")  # each reply depends on the ones before
 SECRET = "two-process-secret-0123456789"
 
 
-class BotProcess:
+class BotProcess(VredeProcess):
     """`vrede telegram` as a real process, with VREDE_REDIS_URL."""
 
     def __init__(self, fake: FakeTelegram, data: Path, redis_url: str) -> None:
-        self.env = {
+        env = {
             **os.environ,
             "TELEGRAM_TOKEN": fake.token,
             "TELEGRAM_API_URL": fake.url,
@@ -38,30 +36,7 @@ class BotProcess:
             "VREDE_REDIS_URL": redis_url,
             "VREDE_WATCH": "off",
         }
-        self.proc: asyncio.subprocess.Process | None = None
-        self.log = data.with_suffix(".log")
-
-    async def start(self) -> None:
-        cmd = [sys.executable, "-m", "bot.cli", "telegram"]
-        with self.log.open("ab") as log:
-            self.proc = await asyncio.create_subprocess_exec(
-                *cmd, cwd=ROOT, env=self.env, stderr=log
-            )
-
-    def gone(self) -> None:
-        """Kill it if it still runs (a failed test leaves no process behind)."""
-        if self.proc is not None and self.proc.returncode is None:
-            self.proc.kill()
-
-    async def kill(self) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
-        await self.proc.wait()
-
-    async def stop(self) -> int:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGTERM)
-        return await asyncio.wait_for(self.proc.wait(), 30)
+        super().__init__("telegram", env, data.with_suffix(".log"))
 
 
 def transcript(fake: FakeTelegram, chat: int) -> list[str]:
