@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
+from bot.engine.text import ARABIC_BLOCKS, ETHIOPIC_BLOCKS
+
 WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 # Common short words that mark a language in a first message (greetings, "I", "help", "please").
 _WORDS = {
@@ -33,9 +35,9 @@ UKRAINIAN = set("ієїґ")
 SCRIPT_SHARE = 0.4
 LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 SCRIPT_LETTERS = {  # the letters of each script that points to a language (Unicode blocks)
-    "ARABIC": re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]"),
+    "ARABIC": re.compile(f"[{ARABIC_BLOCKS}]"),
     "CYRILLIC": re.compile(r"[\u0400-\u052f]"),
-    "ETHIOPIC": re.compile(r"[\u1200-\u139f\u2d80-\u2ddf\uab00-\uab2f]"),
+    "ETHIOPIC": re.compile(f"[{ETHIOPIC_BLOCKS}]"),
     "GREEK": re.compile(r"[\u0370-\u03ff\u1f00-\u1fff]"),
     "HEBREW": re.compile(r"[\u0590-\u05ff\ufb1d-\ufb4f]"),
 }

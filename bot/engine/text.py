@@ -138,9 +138,13 @@ def is_stop(token: str) -> bool:
     return not token[:1].isalnum()
 
 
+# The Unicode blocks of the Arabic script (Farsi too) and the Ethiopic one (Tigrinya), as
+# regex ranges (also for language.py's guess by script).
+ARABIC_BLOCKS = "\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff"
+ETHIOPIC_BLOCKS = "\u1200-\u139f\u2d80-\u2ddf\uab00-\uab2f"
 # Where an Arabic or Ethiopic letter touches a Latin one, two words meet: the Arabic article
 # or a Tigrinya ending on a Dutch word ("الverblijfsvergunning", "IND-ን") is read as two words.
-_OTHER = "\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff\u1200-\u139f"
+_OTHER = ARABIC_BLOCKS + ETHIOPIC_BLOCKS
 _JOINED = re.compile(f"(?<=[{_OTHER}])(?=[a-z])|(?<=[a-z])(?=[{_OTHER}])")
 # One quick test for both (_MIXED and _JOINED): a Latin letter beside another script's.
 _MIXES = re.compile(f"[a-z][\u0370-\u04ff{_OTHER}]|[\u0370-\u04ff{_OTHER}][a-z]")
