@@ -18,6 +18,7 @@ from bot.cli_kit import cmd_flyer, cmd_link
 from bot.config import Settings
 from bot.content import roundtrip
 from bot.content.check import check
+from bot.content.live import settle
 from bot.content.loader import load
 from bot.content.prepared import ContentError
 from bot.engine.problem import errors
@@ -174,7 +175,9 @@ def cmd_web(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _serving(app: App) -> App:
-    """Start the metrics endpoint when VREDE_METRICS_LISTEN asks for one."""
+    """Start the metrics endpoint when VREDE_METRICS_LISTEN asks for one; settle what was
+    loaded (it lives as long as the process)."""
+    settle()
     if app.settings.metrics_listen:
         host, port = _host_port(app.settings.metrics_listen)
         app.runner.metrics.serve(host, port)

@@ -5,10 +5,12 @@ conversation on a node that was removed starts over with the 112 line."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import shutil
 import signal
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,6 +18,7 @@ import pytest
 
 from bot.app import App, build
 from bot.config import Settings
+from bot.content.live import settle
 from bot.engine import inputs as i
 from bot.engine.replies import Message, Reply
 from bot.live import live
@@ -86,6 +89,26 @@ async def test_a_running_runner_answers_with_an_edited_text_after_the_file_chang
     assert NEW_TEXT in said and OLD_TEXT not in said
     assert "Bel 112." in said
     assert app.runner.metrics.counts["reload_failures"] == 0
+
+
+async def test_a_serving_process_lets_the_old_version_go_after_a_reload(app: App) -> None:
+    """A serving process takes its content out of the garbage collector's passes (settle);
+    a reload settles the new version and lets the old one be collected."""
+    chat = Chat(app)
+    await chat.send(i.Start())
+    settle()
+    try:
+        assert gc.get_freeze_count() > 0
+        old = weakref.ref(app.runner.engine)
+        edit(app, "nodes.yaml", OLD_TEXT, NEW_TEXT)
+        assert app.reloader.reload("test")
+        assert NEW_TEXT in await chat.send(i.Start())
+        new = app.runner.engine
+        assert not any(o is new for o in gc.get_objects()), "the new version is settled too"
+        gc.collect()
+        assert old() is None, "the old version is gone"
+    finally:
+        gc.unfreeze()
 
 
 async def test_a_broken_edit_is_refused_and_the_old_dialogue_keeps_answering(

@@ -29,6 +29,24 @@ async def test_a_code_links_a_trusted_person_once(chats: Chats) -> None:
     assert session is None, "a trusted person's chat is never a resident's conversation"
 
 
+async def test_a_code_on_a_transport_that_cannot_write_later_is_no_enrolment(
+    chats: Chats,
+) -> None:
+    """The web chat answers only when asked, so a trusted person cannot work from it: a code
+    typed there is a resident's text and stays valid for their messenger."""
+    assert chats.runner.relay is not None
+    code = await chats.runner.relay.invite("samira")
+    said: list[Message] = []
+
+    async def page(replies: tuple[object, ...]) -> None:
+        said.extend(r for r in replies if isinstance(r, Message))
+
+    await chats.runner.handle("web", "w1", i.Text(code), page, "nl")
+    assert said and "gekoppeld" not in said[-1].text
+    await chats.send("h1", i.Start(code))
+    assert "gekoppeld" in chats.last("h1").text, "the code still works on the messenger"
+
+
 async def test_offer_is_neutral_and_accept_connects_both(chats: Chats) -> None:
     await connect(chats)
     offers = [m for m in chats.got["h1"] if isinstance(m, Message) and "Iemand wil" in m.text]

@@ -70,7 +70,7 @@ class Chats:
         self.limits = RateLimits(lim.burst, lim.per_second, lim.starts_burst, lim.starts_per_second)
         self.lanes = Lanes(lim.ordinary_at_once)
 
-    async def start(self, request: web.Request) -> web.Response:
+    async def start(self, request: web.Request) -> web.StreamResponse:
         """A new conversation: a token, the greeting (in the page's language, or by entry code)."""
         body = await _body(request)
         lang = _lang(body)
@@ -78,9 +78,9 @@ class Chats:
             return self._notice(lang, "web_busy", 429)
         code = body.get("code")
         code = code if isinstance(code, str) and CODE.fullmatch(code) else None
-        return await self._turn(new_token(), i.Start(code, lang), lang)
+        return await self._turn(request, new_token(), i.Start(code, lang), lang)
 
-    async def say(self, request: web.Request) -> web.Response:
+    async def say(self, request: web.Request) -> web.StreamResponse:
         """One message or pressed button in a conversation (a new one if the token is unknown)."""
         body = await _body(request)
         lang, token = _lang(body), body.get("token")
@@ -96,7 +96,7 @@ class Chats:
             return isinstance(inp, i.Text) and self.runner.is_urgent(inp.text, lang)
 
         async with self.lanes.turn(urgent):
-            return await self._turn(token, inp, lang)
+            return await self._turn(request, token, inp, lang)
 
     async def erase(self, request: web.Request) -> web.Response:
         """Forget a conversation at once (quick exit: sent by navigator.sendBeacon, as text)."""
@@ -108,13 +108,37 @@ class Chats:
         return web.Response(status=204)
 
     # ----------------------------------------------------------------- inside
-    async def _turn(self, token: str, inp: i.Input, lang: str | None) -> web.Response:
-        said: list[Reply] = []
+    async def _turn(
+        self, request: web.Request, token: str, inp: i.Input, lang: str | None
+    ) -> web.StreamResponse:
+        """Run the turn; the answer goes out as soon as the runner delivers it, like a message
+        on a messenger, so the resident does not wait while the turn is saved and counted."""
+        sent: list[web.StreamResponse] = []
 
         async def deliver(replies: tuple[Reply, ...]) -> None:
-            said.extend(replies)
+            if sent:  # one answer per request; the runner delivers once per turn
+                self.runner.metrics.inc("web_late_replies")
+                return
+            response = self._answer(token, list(replies), lang)  # a bug here: the 112 line
+            sent.append(response)
+            try:
+                await response.prepare(request)
+                await response.write_eof()
+            except ConnectionError:  # the page went away (closed, quick exit): turn goes on
+                self.runner.metrics.inc("web_gone")
 
-        await self.runner.handle(PLATFORM, token, inp, deliver, lang)
+        try:
+            await self.runner.handle(PLATFORM, token, inp, deliver, lang)
+        except Exception as exc:
+            if not sent:
+                raise  # answered with the 112 line by the server's error handling
+            log.error("web turn failed after its answer: %s", type(exc).__name__)
+            self.runner.metrics.inc("web_errors")
+        return sent[0] if sent else self._answer(token, [], lang)
+
+    def _answer(self, token: str, said: list[Reply], lang: str | None) -> web.Response:
+        """The JSON answer: the messages (acute danger first), the token, and the page's
+        labels when the conversation's language changed."""
         shown = [r for r in said if isinstance(r, Message)]
         shown.sort(key=lambda m: not m.urgent)  # acute danger first
         erased = any(isinstance(r, Erase) for r in said)

@@ -4,6 +4,7 @@ and nothing of the resident in the logs."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -13,6 +14,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from bot.engine.session import Session
 from bot.runner import Runner
 from bot.store.memory import MemoryStore
 from bot.transports.web.api import PLATFORM
@@ -98,6 +100,35 @@ async def test_a_conversation_by_buttons_and_text_reaches_veilig_thuis(web: Web)
     assert status == 200 and carries_112(data)
     _, data = await web.post("/api/say", {"token": token, "text": "ik wil veilig thuis bellen"})
     assert carries_112(data) and "0800-2000" in data["messages"][-1]["text"]
+
+
+async def test_the_answer_does_not_wait_for_the_save(web: Web) -> None:
+    """Like a message on a messenger, the answer goes out when the turn has it; the save comes
+    after, and the conversation's next message waits for it (nothing is lost or mixed)."""
+    _, data = await web.post("/api/start", {"lang": "nl"})
+    token, node = data["token"], data["messages"][-1]["node"]
+    saving, release = asyncio.Event(), asyncio.Event()
+    save = web.store.save
+
+    async def slow_save(key: str, session: Session, now: int) -> None:
+        saving.set()
+        await release.wait()
+        await save(key, session, now)
+
+    web.store.save = slow_save  # type: ignore[method-assign]
+    pressed = {"token": token, "choice": "help", "node": node}
+    first = asyncio.create_task(web.post("/api/say", pressed))
+    await asyncio.wait_for(saving.wait(), 10)
+    status, answer = await asyncio.wait_for(first, 10)  # while the save still waits
+    assert status == 200 and carries_112(answer)
+    typed = {"token": token, "text": "ik wil veilig thuis bellen"}
+    second = asyncio.create_task(web.post("/api/say", typed))
+    await asyncio.sleep(0.2)
+    assert not second.done(), "the next message waits for the save of the one before"
+    web.store.save = save  # type: ignore[method-assign]
+    release.set()
+    status, answer = await asyncio.wait_for(second, 10)
+    assert status == 200 and "0800-2000" in answer["messages"][-1]["text"]
 
 
 async def test_danger_comes_first_with_its_screen(web: Web) -> None:
