@@ -138,6 +138,7 @@ class Runner(Answers):
         numbered: bool = False,
         guess: str | None = None,
         update: str | int | None = None,
+        helpers: bool = True,
     ) -> Turn:
         """Run one input through the engine and deliver the replies, under the lock.
 
@@ -147,14 +148,19 @@ class Runner(Answers):
         for a new conversation, and for one that has only been greeted so far (a greeting in
         a guessed language is corrected by the first real answer). `update`: the platform's
         id of this input, where it may deliver it again (at least once): an input whose turn
-        was saved already gets no second turn.
+        was saved already gets no second turn. `helpers`: a trusted person may use this
+        transport (not the web chat, which cannot write to anyone later).
         """
         began = time.perf_counter()
         key, *old = self.keys(platform, chat_id)
         if numbered:  # what a typed number refers to: the choices of what was delivered last
             deliver = remembering(self._shown, key, deliver)
-        if self.relay is not None and await self.relay.takes(
-            platform, chat_id, picked(self._shown, key, inp) if numbered else inp, deliver
+        if (
+            helpers
+            and self.relay is not None
+            and await self.relay.takes(
+                platform, chat_id, picked(self._shown, key, inp) if numbered else inp, deliver
+            )
         ):
             return Turn(None, ())  # a trusted person's chat: never a resident's conversation
         async with self.conversation(key):

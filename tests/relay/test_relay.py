@@ -3,8 +3,12 @@ offer, accept, decline, timeouts, both ends, erase, danger, restart, and no cros
 
 from __future__ import annotations
 
+import aiohttp
+
 from bot.engine import inputs as i
 from bot.engine.replies import Erase, Message
+from bot.transports.web.options import WebOptions
+from bot.transports.web.server import serve
 from harness.clock import FrozenClock
 from tests.relay.chats import CANARY, Chats, P, ask, connect, enrol
 
@@ -29,20 +33,20 @@ async def test_a_code_links_a_trusted_person_once(chats: Chats) -> None:
     assert session is None, "a trusted person's chat is never a resident's conversation"
 
 
-async def test_a_code_on_a_transport_that_cannot_write_later_is_no_enrolment(
-    chats: Chats,
-) -> None:
+async def test_a_code_typed_in_the_web_chat_is_no_enrolment(chats: Chats) -> None:
     """The web chat answers only when asked, so a trusted person cannot work from it: a code
     typed there is a resident's text and stays valid for their messenger."""
     assert chats.runner.relay is not None
     code = await chats.runner.relay.invite("samira")
-    said: list[Message] = []
-
-    async def page(replies: tuple[object, ...]) -> None:
-        said.extend(r for r in replies if isinstance(r, Message))
-
-    await chats.runner.handle("web", "w1", i.Text(code), page, "nl")
-    assert said and "gekoppeld" not in said[-1].text
+    options = WebOptions.make("Informatie", "https://example.org/", "", None, 30)
+    serving = await serve(chats.runner, options, "127.0.0.1", 0)
+    try:
+        url = f"http://127.0.0.1:{serving.port}/api/say"
+        async with aiohttp.ClientSession() as http, http.post(url, json={"text": code}) as r:
+            said = " ".join(m["text"] for m in (await r.json())["messages"])
+    finally:
+        await serving.stop()
+    assert "112" in said and "gekoppeld" not in said
     await chats.send("h1", i.Start(code))
     assert "gekoppeld" in chats.last("h1").text, "the code still works on the messenger"
 

@@ -128,7 +128,7 @@ class Chats:
                 self.runner.metrics.inc("web_gone")
 
         try:
-            await self.runner.handle(PLATFORM, token, inp, deliver, lang)
+            await self.runner.handle(PLATFORM, token, inp, deliver, lang, helpers=False)
         except Exception as exc:
             if not sent:
                 raise  # answered with the 112 line by the server's error handling
