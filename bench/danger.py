@@ -29,7 +29,7 @@ from bot.content.loader import load  # noqa: E402
 from bot.engine.safety import Detector  # noqa: E402
 
 # `--dev` measures the development lines instead (tests/dev/danger: tuned on, so only a guide);
-# `--round5`, `--round6` a later round of development lines (tests/dev/danger/roundN, each
+# `--round5`, `--round6`, `--round7` a later round of development lines (tests/dev/danger/roundN, each
 # written without seeing the lexicons, and measured before anything was tuned on it).
 ROUND = next((a[2:] for a in sys.argv if a.startswith("--round")), None)
 EVAL = ROOT / "tests" / ("dev" if ROUND or "--dev" in sys.argv else "eval") / "danger"
