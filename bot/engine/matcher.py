@@ -13,7 +13,6 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from heapq import heapify, heappop
 from itertools import chain
 
 from bot.engine.terms import NEGATION_REACH, PHRASE_GAP, WINDOW, Atom, Rule, RuleInfo
@@ -125,23 +124,17 @@ class Matcher:
         match ends it (a long message full of danger words stays fast)."""
         at, marks = self._marks(words)
         needs = self._needs
-        # Rules are tried in order of their keys, each once the groups it needs are known to
-        # be present. Most often the first one tried matches: try it, then heap the rest.
+        # Rules are tried in order of their keys (then index), each once the groups it needs
+        # are known to be present, and the first match ends it: two sorts in C are cheaper
+        # than testing every candidate's groups first (a long message has hundreds).
         rules = [k for k in marks if k >= 0]
-        if not rules:
-            return None
-        index = min(rules, key=keys.__getitem__)
-        if marks.issuperset(needs[index]):
-            span = self._span(index, words, at)
-            if span is not None:
-                return Match(self.rules[index], *span)
-        heap = [(keys[k], k) for k in rules if k != index and marks.issuperset(needs[k])]
-        heapify(heap)
-        while heap:
-            index = heappop(heap)[1]
-            span = self._span(index, words, at)
-            if span is not None:
-                return Match(self.rules[index], *span)
+        rules.sort()
+        rules.sort(key=keys.__getitem__)  # stable: equal keys stay in index order
+        for index in rules:
+            if marks.issuperset(needs[index]):
+                span = self._span(index, words, at)
+                if span is not None:
+                    return Match(self.rules[index], *span)
         return None
 
     def _marks(self, words: Sequence[str]) -> tuple[dict[int, list[int]], set[int]]:
