@@ -28,9 +28,9 @@ from bot.engine.replies import Erase, Message  # noqa: E402
 from bot.i18n.catalogs import Catalogs  # noqa: E402
 
 # `--dev` measures the development lines instead (tests/dev/understand: tuned on, so only a guide).
-# `--round2`, `--round3`: later rounds of development lines (written later, not copied into the
-# intents; round 2 then guided new words, round 3 only measured them).
-ROUND = next((a[2:] for a in sys.argv if a in ("--round2", "--round3")), None)
+# `--round2`, `--round3`, `--round4`: later rounds of development lines (written later, not
+# copied into the intents; rounds 2 and 4 then guided new words, round 3 only measured them).
+ROUND = next((a[2:] for a in sys.argv if a.startswith("--round")), None)
 EVAL = ROOT / "tests" / ("dev" if ROUND or "--dev" in sys.argv else "eval") / "understand"
 if ROUND:
     EVAL = EVAL / ROUND
