@@ -207,6 +207,7 @@ def _intent(ident: str, raw: dict[str, Any]) -> Intent:
         tuple(raw.get("examples") or ()),
         bool(raw.get("weak", False)),
         frozenset(raw.get("before_danger") or ()),
+        bool(raw.get("wins", False)),
     )
 
 

@@ -81,6 +81,8 @@ class Intent:
     weak: bool = False  # only when nothing more specific is meant (greetings, thanks)
     # danger kinds that this intent's rules are read before ("I hit my wife, I want to stop")
     before_danger: frozenset[str] = frozenset()
+    # a request that beats any topic named with it ("wis alles, hij kijkt in mijn telefoon")
+    wins: bool = False
 
 
 @dataclass(frozen=True)

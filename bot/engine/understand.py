@@ -47,6 +47,7 @@ class Understanding:
     def __init__(self, intents: Mapping[str, Intent], tr: Translator) -> None:
         self.intents = dict(intents)
         self.weak = frozenset(n for n, i in intents.items() if i.weak)
+        self.wins = frozenset(n for n, i in intents.items() if i.wins)
         rules = list(self._rules(tr))
         self.matcher = Matcher(rules, {})
         self.likeness = Likeness(self._examples(tr))
@@ -124,8 +125,8 @@ class Understanding:
         if len(words) > NAME_WORDS:  # "my husband speaks only Arabic" asks for nothing
             found = [m for m in found if not m.rule.tag.startswith(LANGUAGE)]
         strong = [m for m in found if m.rule.tag not in self.weak]
-        if strong:
-            return _best(strong, order)
+        if strong:  # a request that wins (erase) beats a topic named with it
+            return _best([m for m in strong if m.rule.tag in self.wins] or strong, order)
         near = vote(self._neighbours(text)) if len(words) >= 2 else None
         liked = near is not None and near.example.kind is not None and near.score >= LIKE
         if liked and near is not None and (near.example.kind not in self.weak or not found):

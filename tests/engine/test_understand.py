@@ -115,6 +115,32 @@ def test_erase_and_start_again_are_understood_in_words(engine: Engine) -> None:
 
 
 @pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("nl", "wis alles, hij kijkt in mijn telefoon"),
+        ("uk", "видаліть усе, він перевіряє мій телефон"),
+        ("tr", "hepsini sil, telefonumu kontrol ediyor"),
+        ("fa", "همه رو پاک کن، گوشیمو چک میکنه"),
+    ],
+)
+def test_a_request_to_erase_beats_the_topic_named_with_it(
+    engine: Engine, lang: str, text: str
+) -> None:
+    """Someone whose phone is checked and who asks to erase is erased, not sent to the
+    screen about control (erase `wins`)."""
+    turn = engine.handle(started(engine, lang), i.Text(text), FROZEN)
+    assert any(isinstance(r, Erase) for r in turn.replies)
+
+
+def test_he_deletes_is_no_request_to_erase(engine: Engine) -> None:
+    turn = engine.handle(
+        started(engine), i.Text("hij wist mijn berichten en leest alles mee"), FROZEN
+    )
+    assert not any(isinstance(r, Erase) for r in turn.replies)
+    assert first(turn).node == "control"
+
+
+@pytest.mark.parametrize(
     ("text", "lang", "why"),
     [
         ("Arabisch", "ar", "the Dutch name"),
